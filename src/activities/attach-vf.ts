@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { VfRef } from '../hypervisor/hypervisor.js';
+import { defineActivity } from './define.js';
+import { requireFact, type Facts } from './facts.js';
+import { durationParam } from './params.js';
+
+/** Alias for a primary when the VM arrived without one (it was already running on its standby). */
+export const defaultPrimaryAlias = 'ua-primary0';
+
+export const attachVf = defineActivity({
+  name: 'attachVf',
+  summary: 'hot-plug a VF teamed with the standby and wait until it is confirmed present',
+  hosts: ['source', 'destination'],
+  readOnly: false,
+  with: z.strictObject({ deadline: durationParam('30s') }),
+  defaults: { startToClose: '2m' },
+  async run({ host, input, params }) {
+    const vm = requireFact(input.facts, 'vm', 'preflightSource');
+    const vf = vfToAttach(input.role, input.facts);
+    if (!vf) return {};
+    const alias = vm.primary?.alias ?? defaultPrimaryAlias;
+    await host.hypervisor.attachPrimary(input.vm, { alias, mac: vm.standby.mac, vf, standbyAlias: vm.standby.alias }, { deadlineMs: params.deadline });
+    await host.vfs.markAttached(input.vm, vf, input.workflowId);
+    return { attached: { alias, mac: vm.standby.mac, vf, host: host.name } };
+  },
+});
+
+/** On the destination: the reserved VF. On the source (a compensation): the one this run detached, if any. */
+function vfToAttach(role: string, facts: Facts): VfRef | null {
+  if (role === 'destination') return requireFact(facts, 'reservedVf', 'reserveVf');
+  return facts.detached?.vf ?? null;
+}

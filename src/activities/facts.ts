@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { VfmigrateError } from '../errors.js';
+
+/**
+ * What steps learn and hand to later steps and to compensations. Each activity returns a patch that the
+ * interpreter merges into the run's facts; each activity parses the facts it needs at its boundary, so a
+ * plan that forgets a producing step fails with a message naming the missing fact, not a TypeError.
+ */
+
+export const vfRefSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['pci', 'network', 'emulated']),
+  pciAddress: z.string().optional(),
+  network: z.string().optional(),
+  pf: z.string().optional(),
+  vfIndex: z.number().int().optional(),
+});
+
+const nicSchema = z.object({ alias: z.string(), mac: z.string() });
+
+export const factsSchema = z.object({
+  /** The VM as preflight found it on the source. */
+  vm: z
+    .object({
+      memoryMiB: z.number(),
+      standby: nicSchema,
+      primary: nicSchema.extend({ vf: vfRefSchema.nullable() }).nullable(),
+    })
+    .optional(),
+  /** The destination as its own worker describes it. */
+  destination: z.object({ host: z.string(), migrationUri: z.string(), freeMemoryMiB: z.number(), freeVfs: z.number() }).optional(),
+  /** The VF booked for this VM on the destination. */
+  reservedVf: vfRefSchema.optional(),
+  /** The primary this run detached on the source (compensations put this one back). */
+  detached: nicSchema.extend({ vf: vfRefSchema.nullable() }).optional(),
+  migration: z
+    .object({ durationMs: z.number(), dataProcessedBytes: z.number(), downtimeMs: z.number().nullable(), alreadyThere: z.boolean() })
+    .optional(),
+  attached: nicSchema.extend({ vf: vfRefSchema, host: z.string() }).optional(),
+});
+
+export type Facts = z.infer<typeof factsSchema>;
+export type VfRefFact = z.infer<typeof vfRefSchema>;
+
+export type FactName = keyof Facts;
+
+/** Returns the named fact or fails with a message that says which step should have produced it. */
+export function requireFact<K extends FactName>(facts: Facts, name: K, producedBy: string): NonNullable<Facts[K]> {
+  const value = facts[name];
+  if (value === undefined || value === null) {
+    throw new MissingFactError(`this step needs the "${name}" fact, which ${producedBy} produces; add that step earlier in the plan`);
+  }
+  return value as NonNullable<Facts[K]>;
+}
+
+export class MissingFactError extends VfmigrateError {
+  readonly type = 'MissingFact';
+  readonly retryable = false;
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { NoFreeVfError, PreflightError } from '../errors.js';
+import { defineActivity } from './define.js';
+
+export const preflightDestination = defineActivity({
+  name: 'preflightDestination',
+  summary: 'check this host is reachable, has a free VF, and has no domain of that name',
+  hosts: ['destination'],
+  readOnly: true,
+  with: z.strictObject({}),
+  defaults: { startToClose: '1m', scheduleToStart: '30s' },
+  async run({ host, input }) {
+    const vms = await host.hypervisor.listVms();
+    if (vms.some((v) => v.name === input.vm)) {
+      throw new PreflightError(`a domain named ${input.vm} already exists on ${host.name}; remove it there or pick another destination`);
+    }
+    const [freeMemoryMiB, pool] = await Promise.all([host.hypervisor.freeMemoryMiB(), host.vfs.status()]);
+    if (pool.free === 0) {
+      throw new NoFreeVfError(`${host.name} has no free VF (${pool.total} in its pool, all booked); pick another destination`);
+    }
+    return {
+      destination: { host: host.name, migrationUri: host.migrationUri, freeMemoryMiB: freeMemoryMiB - pool.reservedMemoryMiB, freeVfs: pool.free },
+    };
+  },
+});

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { DomainXmlError, parseDomainXml } from '../domain/parse-domain-xml.js';
+import type { DomainDescription } from '../domain/description.js';
+import type { PrimaryMode } from '../domain/teaming.js';
+import { formatFinding, lintDomain } from '../lint/lint.js';
+
+/**
+ * `vfmigrate lint FILE.xml [--emulated]`: prints one line per finding (or one `ok:` line) and returns the exit
+ * code: 1 when any finding is an error or the file can't be read as domain XML, else 0 (warnings pass).
+ */
+export async function lintXmlFile(
+  path: string,
+  opts: { primaryMode: PrimaryMode },
+  out: (line: string) => void,
+): Promise<number> {
+  const domain = await readDomain(path, out);
+  if (domain === null) return 1;
+  const findings = lintDomain(domain, opts);
+  if (findings.length === 0) out(`ok: ${domain.name}: no findings`);
+  for (const f of findings) out(formatFinding(f));
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+async function readDomain(path: string, out: (line: string) => void): Promise<DomainDescription | null> {
+  let xml: string;
+  try {
+    xml = await readFile(path, 'utf8');
+  } catch (err) {
+    out(`error: ${path}: ${readFailure(err)}`);
+    return null;
+  }
+  try {
+    return parseDomainXml(xml);
+  } catch (err) {
+    // Anything else is a bug in the parser and should surface with its stack.
+    if (!(err instanceof DomainXmlError)) throw err;
+    out(`error: ${path}: ${err.message}`);
+    return null;
+  }
+}
+
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory, not a domain XML file';
+  return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -1,0 +1,112 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { InputError, VfmigrateError } from '../errors.js';
+import { loadPlan, type PlanLoad } from '../plan/load.js';
+import type { ResolvedPlan } from '../plan/resolved.js';
+import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowId, vmNamePattern } from '../temporal/names.js';
+import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import type { migrateVm } from '../workflows/migrate-vm.js';
+import type { MigrationRequest } from '../workflows/migration-types.js';
+import { runLink } from './ui-link.js';
+import { requireWorkers } from './worker-check.js';
+
+export interface StartMigrationOptions {
+  vm: string;
+  from: string;
+  to: string;
+  /** A shipped plan's name, a plan file path, or an already loaded plan. Default: sriov-live-migration. */
+  plan?: string | Extract<PlanLoad, { ok: true }>;
+  namespace: string;
+  queuePrefix: string;
+  uiUrl?: string | null;
+  /** Refuse to start when a host's worker is not polling (default true). */
+  checkWorkers?: boolean;
+}
+
+export interface StartedMigration {
+  workflowId: string;
+  runId: string;
+  uiLink: string | null;
+  handle: WorkflowHandle<typeof migrateVm>;
+}
+
+/** Another migration of this VM is running; the second request is refused, naming the first. */
+export class MigrationAlreadyRunningError extends VfmigrateError {
+  readonly type = 'MigrationAlreadyRunning';
+  readonly retryable = false;
+}
+
+/**
+ * Validates everything it can before anything runs (names, plan, workers), then starts the interpreter
+ * on the control queue under the VM's workflow id, so a VM is never migrated twice at once.
+ */
+export async function startMigration(client: Client, opts: StartMigrationOptions): Promise<StartedMigration> {
+  checkNames(opts);
+  const plan = typeof opts.plan === 'object' ? opts.plan : await loadPlanOrThrow(opts.plan);
+  if (opts.checkWorkers !== false) {
+    await requireWorkers(client, opts.namespace, [
+      { queue: controlQueue(opts.queuePrefix), kind: 'workflow', hint: 'start `vfmigrate worker --control`' },
+      { queue: hostQueue(opts.queuePrefix, opts.from), kind: 'activity', hint: `is "${opts.from}" the right host name? start \`vfmigrate worker --host ${opts.from}\`` },
+      { queue: hostQueue(opts.queuePrefix, opts.to), kind: 'activity', hint: `is "${opts.to}" the right host name? start \`vfmigrate worker --host ${opts.to}\`` },
+    ]);
+  }
+  const request: MigrationRequest = { vm: opts.vm, source: opts.from, destination: opts.to, plan: plan.resolved, queuePrefix: opts.queuePrefix };
+  const workflowId = migrationWorkflowId(opts.vm);
+  try {
+    const handle = await client.workflow.start<typeof migrateVm>('migrateVm', {
+      taskQueue: controlQueue(opts.queuePrefix),
+      workflowId,
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      args: [request],
+      typedSearchAttributes: [
+        { key: VmName, value: opts.vm },
+        { key: SourceHost, value: opts.from },
+        { key: DestinationHost, value: opts.to },
+        { key: MigrationPhase, value: 'Starting' },
+      ],
+      memo: { planName: plan.resolved.name, planVersion: plan.resolved.version, planHash: plan.resolved.hash, planFile: plan.file },
+      staticSummary: migrationSummary(opts.vm, opts.from, opts.to, plan.resolved),
+      staticDetails: `Plan **${plan.resolved.name}** v${plan.resolved.version} (sha256 ${plan.resolved.hash.slice(0, 12)}) from ${plan.file}`,
+    });
+    const runId = handle.firstExecutionRunId;
+    return { workflowId, runId, uiLink: runLink(opts.uiUrl ?? null, opts.namespace, workflowId, runId), handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw await alreadyRunning(client, opts, workflowId);
+    throw err;
+  }
+}
+
+export function migrationSummary(vm: string, from: string, to: string, plan: Pick<ResolvedPlan, 'name' | 'version'>): string {
+  return `${vm}: ${from} → ${to}, plan ${plan.name} v${plan.version}`;
+}
+
+function checkNames(opts: StartMigrationOptions): void {
+  const problems: string[] = [];
+  if (!vmNamePattern.test(opts.vm)) problems.push(`vm: "${opts.vm}" is not a valid VM name (letters, digits, . _ : + -)`);
+  for (const [field, host] of [['from', opts.from], ['to', opts.to]] as const) {
+    if (!hostNamePattern.test(host)) problems.push(`${field}: "${host}" is not a valid host name (letters, digits, . _ -)`);
+  }
+  if (opts.from === opts.to) problems.push(`to: the destination must differ from the source (both are "${opts.from}")`);
+  if (problems.length) throw new InputError('cannot start the migration', problems);
+}
+
+async function loadPlanOrThrow(ref: string | undefined): Promise<Extract<PlanLoad, { ok: true }>> {
+  const plan = await loadPlan(ref);
+  if (!plan.ok) throw new InputError(`the plan ${plan.file} is not valid`, plan.problems);
+  return plan;
+}
+
+async function alreadyRunning(client: Client, opts: StartMigrationOptions, workflowId: string): Promise<MigrationAlreadyRunningError> {
+  try {
+    const running = await client.workflow.getHandle(workflowId).describe();
+    const sa = running.typedSearchAttributes;
+    const route = `${sa.get(SourceHost) ?? '?'} → ${sa.get(DestinationHost) ?? '?'}`;
+    const link = runLink(opts.uiUrl ?? null, opts.namespace, workflowId, running.runId);
+    return new MigrationAlreadyRunningError(
+      `${opts.vm} is already being migrated (${route}, phase ${sa.get(MigrationPhase) ?? '?'}) by run ${workflowId} ${running.runId}` +
+        ` started ${running.startTime.toISOString()}${link ? ` (${link})` : ''}; wait for it, or cancel it with \`vfmigrate cancel ${workflowId}\``,
+    );
+  } catch {
+    return new MigrationAlreadyRunningError(`${opts.vm} is already being migrated by run ${workflowId}; wait for it or cancel it`);
+  }
+}

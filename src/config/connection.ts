@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { defaultQueuePrefix } from '../temporal/names.js';
+import type { TemporalDevConfig } from './temporal-dev.js';
+import { formatZodIssues } from './zod-problems.js';
+
+/**
+ * Where vfmigrate finds Temporal. The defaults point at the project's dev server (temporal-dev.yml);
+ * moving to a Temporal cluster or Temporal Cloud is only environment: address, namespace, TLS or an API key.
+ * The variable names are the Temporal CLI's own, so one environment serves both.
+ */
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  VFMIGRATE_QUEUE_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected lower-case letters, digits and dashes' }).optional(),
+  VFMIGRATE_UI_URL: z.url().optional(),
+});
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  apiKey: string | null;
+  tls: TLSConfig | null;
+  queuePrefix: string;
+  /** Base URL of the Temporal Web UI, for links; null when unknown. */
+  uiUrl: string | null;
+}
+
+export function temporalSettings(dev: TemporalDevConfig, env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new InputError('bad Temporal settings in the environment', formatZodIssues(parsed.error.issues));
+  const e = parsed.data;
+  const devAddress = `${dev.ip}:${dev.grpcPort}`;
+  const address = e.TEMPORAL_ADDRESS ?? devAddress;
+  const tlsWanted = e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || !!e.TEMPORAL_API_KEY || !!e.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  return {
+    address,
+    namespace: e.TEMPORAL_NAMESPACE ?? dev.namespace,
+    apiKey: e.TEMPORAL_API_KEY ?? null,
+    tls: tlsWanted && e.TEMPORAL_TLS !== 'false' && e.TEMPORAL_TLS !== '0' ? tlsConfig(e) : null,
+    queuePrefix: e.VFMIGRATE_QUEUE_PREFIX ?? defaultQueuePrefix,
+    uiUrl: e.VFMIGRATE_UI_URL ?? (address === devAddress ? `http://${dev.ip}:${dev.uiPort}` : null),
+  };
+}
+
+function tlsConfig(e: z.infer<typeof envSchema>): TLSConfig {
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new InputError(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverRootCACertificate: read(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH, 'CA certificate') } : {}),
+    ...(e.TEMPORAL_TLS_CLIENT_CERT_PATH && e.TEMPORAL_TLS_CLIENT_KEY_PATH
+      ? { clientCertPair: { crt: read(e.TEMPORAL_TLS_CLIENT_CERT_PATH, 'client certificate'), key: read(e.TEMPORAL_TLS_CLIENT_KEY_PATH, 'client key') } }
+      : {}),
+  };
+}
+
+function connectionOptions(s: TemporalSettings): ConnectionOptions & { apiKey?: string } {
+  return { address: s.address, ...(s.tls ? { tls: s.tls } : {}), ...(s.apiKey ? { apiKey: s.apiKey } : {}) };
+}
+
+export async function connectClient(s: TemporalSettings): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ ...connectionOptions(s), connectTimeout: 5000 });
+    return new Client({ connection, namespace: s.namespace });
+  } catch (err) {
+    throw new InputError(`cannot reach Temporal at ${s.address} (namespace ${s.namespace}): ${(err as Error).message}. Start it with \`vfmigrate dev\`, or set TEMPORAL_ADDRESS`);
+  }
+}
+
+export async function connectWorker(s: TemporalSettings): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(connectionOptions(s));
+  } catch (err) {
+    throw new InputError(`cannot reach Temporal at ${s.address}: ${(err as Error).message}. Start it with \`vfmigrate dev\`, or set TEMPORAL_ADDRESS`);
+  }
+}

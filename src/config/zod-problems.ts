@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+
+/** `a.b[2].c` from a zod issue path, prefixed with `prefix` (the path of the value that was parsed). */
+export function formatPath(segments: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
+  for (const seg of segments) {
+    out += typeof seg === 'number' ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
+  }
+  return out || '(top level)';
+}
+
+/** One line per problem, path first; unknown keys are reported one per key, at the key's own path. */
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${formatPath([...issue.path, key], prefix)}: unknown field "${key}"`);
+    }
+    return [`${formatPath(issue.path, prefix)}: ${describeIssue(issue)}`];
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `missing (expected ${issue.expected})`;
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return issue.message;
+}

@@ -1,0 +1,257 @@
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import type { DomainDescription, GuestSlot, HostdevDevice, NetInterface, Teaming } from './description.js';
+
+/** The domain XML could not be read into a DomainDescription; the message says what and where. */
+export class DomainXmlError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null = null,
+    readonly column: number | null = null,
+  ) {
+    super(message);
+    this.name = 'DomainXmlError';
+  }
+}
+
+export function parseDomainXml(xml: string): DomainDescription {
+  const root = parseDocument(xml);
+  const name = requiredText(root, 'name');
+  const devices = child(root, 'devices');
+  const machine = machineOf(root);
+  const pciBuses = pciBusModels(devices, machine);
+  return {
+    name,
+    memoryMiB: memoryMiB(root, name),
+    machine,
+    interfaces: children(devices, 'interface').map((el) => parseInterface(el, pciBuses)),
+    hostdevs: children(devices, 'hostdev').filter(isPciHostdev).map((el) => parseHostdev(el, pciBuses)),
+    pcieRootPorts: pcieRootPorts(devices),
+  };
+}
+
+// ---- document ----------------------------------------------------------------------------------
+
+interface XmlProblem {
+  message: string;
+  line: number | null;
+  column: number | null;
+}
+
+function parseDocument(xml: string): Element {
+  const first: { problem: XmlProblem | null } = { problem: null };
+  const parser = new DOMParser({
+    // xmldom only warns on some ill-formed input (e.g. unquoted attributes) that libvirt's libxml2 rejects,
+    // so every report, whatever its level, stops the parse.
+    onError: (_level, message, context: unknown) => {
+      first.problem ??= { message, ...positionOf(context) };
+      throw new Error(message);
+    },
+  });
+  let root: Element | null = null;
+  try {
+    root = parser.parseFromString(xml, 'text/xml').documentElement;
+  } catch (err) {
+    throw malformed(first.problem ?? { message: errorMessage(err), line: null, column: null });
+  }
+  if (root === null) throw new DomainXmlError('not well-formed XML: the document has no root element');
+  if (root.nodeName !== 'domain') {
+    throw new DomainXmlError(`not a libvirt domain: the root element is <${root.nodeName}>, expected <domain>`);
+  }
+  return root;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function positionOf(context: unknown): { line: number | null; column: number | null } {
+  const locator = (context as { locator?: { lineNumber?: number; columnNumber?: number } } | null)?.locator;
+  // xmldom reports line 0 when it has no position (e.g. an empty document).
+  const line = locator?.lineNumber !== undefined && locator.lineNumber > 0 ? locator.lineNumber : null;
+  const column = line !== null ? (locator?.columnNumber ?? null) : null;
+  return { line, column };
+}
+
+function malformed(p: XmlProblem): DomainXmlError {
+  const where = p.line === null ? '' : p.column === null ? ` at line ${p.line}` : ` at line ${p.line}, column ${p.column}`;
+  return new DomainXmlError(`not well-formed XML${where}: ${p.message}`, p.line, p.column);
+}
+
+// ---- small DOM helpers: only direct children, so XML inside <metadata> can never be mistaken for devices ---
+
+function elementChildren(parent: Element | null): Element[] {
+  const found: Element[] = [];
+  for (let i = 0; parent !== null && i < parent.children.length; i++) {
+    const el = parent.children.item(i);
+    if (el !== null) found.push(el);
+  }
+  return found;
+}
+
+function children(parent: Element | null, name: string): Element[] {
+  return elementChildren(parent).filter((el) => el.nodeName === name);
+}
+
+function child(parent: Element | null, name: string): Element | null {
+  return children(parent, name)[0] ?? null;
+}
+
+function attr(el: Element | null, name: string): string | null {
+  return el?.getAttribute(name) ?? null;
+}
+
+function lineOf(el: Element): string {
+  return el.lineNumber === undefined ? '' : ` (line ${el.lineNumber})`;
+}
+
+function requiredText(root: Element, name: string): string {
+  const text = child(root, name)?.textContent?.trim() ?? '';
+  if (text === '') throw new DomainXmlError(`domain XML has no <${name}>`);
+  return text;
+}
+
+/** libvirt reads numbers with base auto-detection: `0x3b` is hex, `59` decimal. */
+function parseNumber(text: string, what: string, el: Element): number {
+  const value = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Number.isNaN(value)) throw new DomainXmlError(`${what} '${text}' is not a number${lineOf(el)}`);
+  return value;
+}
+
+// ---- domain-level fields -----------------------------------------------------------------------
+
+/** `''` when the XML names no machine (hand-written XML; libvirt fills it in at define time). */
+function machineOf(root: Element): string {
+  return attr(child(child(root, 'os'), 'type'), 'machine') ?? '';
+}
+
+function memoryMiB(root: Element, name: string): number {
+  const el = child(root, 'memory') ?? child(root, 'currentMemory');
+  if (el === null) throw new DomainXmlError(`domain '${name}' has no <memory> or <currentMemory>`);
+  const amount = parseNumber(el.textContent?.trim() ?? '', `<${el.nodeName}> value`, el);
+  return (amount * unitBytes(attr(el, 'unit'), el)) / (1024 * 1024);
+}
+
+/** The units libvirt accepts (virScaleInteger): `k`/`KiB` are 1024, `KB` is 1000, no unit means KiB. */
+function unitBytes(unit: string | null, el: Element): number {
+  if (unit === null || unit === '') return 1024;
+  if (/^(b|bytes?)$/i.test(unit)) return 1;
+  const match = /^([kmgtpe])(ib|b)?$/i.exec(unit);
+  if (match === null) {
+    throw new DomainXmlError(`<${el.nodeName}> has an unknown unit '${unit}'${lineOf(el)}`);
+  }
+  const base = match[2]?.toLowerCase() === 'b' ? 1000 : 1024;
+  const power = 'kmgtpe'.indexOf((match[1] ?? 'k').toLowerCase()) + 1;
+  return base ** power;
+}
+
+// ---- PCI topology ------------------------------------------------------------------------------
+
+type BusController = GuestSlot['busController'];
+
+const BUS_CONTROLLERS: Record<string, BusController> = {
+  'pcie-root': 'pcie-root',
+  'pcie-root-port': 'pcie-root-port',
+  'pci-root': 'pci-root',
+  'pci-bridge': 'pci-bridge',
+};
+
+function pciControllers(devices: Element | null): Element[] {
+  return children(devices, 'controller').filter((el) => attr(el, 'type') === 'pci');
+}
+
+/** Guest bus number → the model of the controller that provides it. */
+function pciBusModels(devices: Element | null, machine: string): Map<number, BusController> {
+  const models = new Map<number, BusController>();
+  for (const el of pciControllers(devices)) {
+    const index = attr(el, 'index');
+    if (index === null) continue;
+    models.set(parseNumber(index, 'controller index', el), BUS_CONTROLLERS[attr(el, 'model') ?? ''] ?? 'other');
+  }
+  // Hand-written XML may omit the root controller; libvirt adds it implicitly as bus 0.
+  if (!models.has(0)) models.set(0, machine.includes('q35') ? 'pcie-root' : 'pci-root');
+  return models;
+}
+
+/** The device's own `<address type='pci'>` (a direct child; `<source><address>` is the host side). */
+function guestBus(device: Element): number | null {
+  const address = child(device, 'address');
+  if (address === null || attr(address, 'type') !== 'pci') return null;
+  // libvirt reads a missing bus as 0.
+  return parseNumber(attr(address, 'bus') ?? '0', 'guest PCI bus', address);
+}
+
+function guestSlot(device: Element, buses: Map<number, BusController>): GuestSlot | null {
+  const bus = guestBus(device);
+  if (bus === null) return null;
+  return { busController: buses.get(bus) ?? 'other', bus };
+}
+
+function pcieRootPorts(devices: Element | null): { index: number; free: boolean }[] {
+  const used = new Set<number>();
+  for (const el of elementChildren(devices)) {
+    const bus = guestBus(el);
+    if (bus !== null) used.add(bus);
+  }
+  const ports = pciControllers(devices).filter((el) => attr(el, 'model') === 'pcie-root-port');
+  return withIndexes(ports).map((index) => ({ index, free: !used.has(index) }));
+}
+
+/** libvirt numbers controllers written without `index` after the highest explicit one. */
+function withIndexes(ports: Element[]): number[] {
+  const explicit = ports.map((el) => {
+    const index = attr(el, 'index');
+    return index === null ? null : parseNumber(index, 'controller index', el);
+  });
+  let next = Math.max(0, ...explicit.filter((i): i is number => i !== null)) + 1;
+  return explicit.map((i) => i ?? next++);
+}
+
+/** `<address domain bus slot function>` → `0000:3b:02.1`; missing parts are 0, as in libvirt. */
+function hostPciAddress(device: Element): string | null {
+  const address = child(child(device, 'source'), 'address');
+  if (address === null) return null;
+  const part = (name: string, width: number): string =>
+    parseNumber(attr(address, name) ?? '0', `host PCI ${name}`, address).toString(16).padStart(width, '0');
+  return `${part('domain', 4)}:${part('bus', 2)}:${part('slot', 2)}.${part('function', 1)}`;
+}
+
+// ---- devices -----------------------------------------------------------------------------------
+
+function parseInterface(el: Element, buses: Map<number, BusController>): NetInterface {
+  // libvirt reads an interface without type as type='user'.
+  const type = attr(el, 'type') ?? 'user';
+  const alias = attr(child(el, 'alias'), 'name');
+  return {
+    alias,
+    type,
+    model: attr(child(el, 'model'), 'type'),
+    mac: attr(child(el, 'mac'), 'address')?.toLowerCase() ?? null,
+    link: attr(child(el, 'link'), 'state') === 'down' ? 'down' : 'up',
+    teaming: parseTeaming(child(el, 'teaming'), alias ?? type),
+    hostPciAddress: type === 'hostdev' ? hostPciAddress(el) : null,
+    network: type === 'network' ? attr(child(el, 'source'), 'network') : null,
+    guestSlot: guestSlot(el, buses),
+  };
+}
+
+function parseTeaming(el: Element | null, owner: string): Teaming | null {
+  if (el === null) return null;
+  const type = attr(el, 'type');
+  if (type === 'persistent') return { type: 'persistent' };
+  if (type === 'transient') return { type: 'transient', persistent: attr(el, 'persistent') };
+  throw new DomainXmlError(
+    `interface ${owner}: <teaming type='${type ?? ''}'> must have type 'persistent' or 'transient'${lineOf(el)}`,
+  );
+}
+
+function isPciHostdev(el: Element): boolean {
+  return attr(el, 'mode') === 'subsystem' && attr(el, 'type') === 'pci';
+}
+
+function parseHostdev(el: Element, buses: Map<number, BusController>): HostdevDevice {
+  return {
+    alias: attr(child(el, 'alias'), 'name'),
+    hostPciAddress: hostPciAddress(el),
+    guestSlot: guestSlot(el, buses),
+  };
+}

@@ -1,0 +1,102 @@
+import type { DomainDescription } from '../domain/description.js';
+
+/**
+ * The port every host activity talks to. Adapters: `virsh.ts` (libvirt through virsh) and `model.ts`
+ * (the in-memory model used for unit tests, fault injection and benchmarks).
+ *
+ * Every mutating call is idempotent and confirmed: it returns only once the change is observable, and
+ * calling it again when the change is already in place succeeds without acting twice.
+ * Errors are the typed errors of `errors.ts`.
+ */
+export interface Hypervisor {
+  readonly hostName: string;
+
+  listVms(): Promise<VmSummary[]>;
+  /** Throws VmNotFoundError when the VM is not defined on this host. */
+  describeVm(vm: string): Promise<VmDescription>;
+  freeMemoryMiB(): Promise<number>;
+
+  /** Sets `<link state>` of one interface, addressed by alias (never by MAC: the teamed pair shares one). */
+  setLinkState(vm: string, alias: string, state: 'up' | 'down'): Promise<void>;
+  /** Hot-unplugs an interface by alias and waits until it is gone; absent already = success. */
+  detachInterface(vm: string, alias: string, opts: { deadlineMs: number }): Promise<void>;
+  /** Hot-plugs the teamed primary and waits until it is present; present already = success. */
+  attachPrimary(vm: string, primary: PrimarySpec, opts: { deadlineMs: number }): Promise<void>;
+
+  /**
+   * Live-migrates the VM to `target` and resolves once it runs there (and no longer here). If a migration
+   * of this VM is already in progress (e.g. started by an earlier attempt), follows it instead of starting
+   * a second one. Aborting `signal` aborts the migration job and rejects with MigrationAbortedError once
+   * the VM is confirmed running here again.
+   */
+  migrate(vm: string, target: MigrationTarget, opts: MigrateOptions, hooks: MigrateHooks): Promise<MigrationResult>;
+  /** The running migration job of this VM, or null. */
+  migrationJob(vm: string): Promise<MigrationProgress | null>;
+  abortMigration(vm: string): Promise<void>;
+}
+
+export type RunState = 'running' | 'paused' | 'shutoff' | 'other';
+
+export interface VmSummary {
+  name: string;
+  state: RunState;
+  memoryMiB: number;
+}
+
+export interface VmDescription extends DomainDescription {
+  state: RunState;
+}
+
+/** A VF on one host. `id` is what the host's VF pool hands out and books. */
+export interface VfRef {
+  id: string;
+  kind: 'pci' | 'network' | 'emulated';
+  /** Host PCI address for kind=pci. */
+  pciAddress?: string;
+  /** libvirt hostdev network for kind=network. */
+  network?: string;
+  /** Physical function netdev and VF index, when host networking steps need them. */
+  pf?: string;
+  vfIndex?: number;
+}
+
+export interface PrimarySpec {
+  alias: string;
+  mac: string;
+  vf: VfRef;
+  /** Alias of the standby it is teamed with (`<teaming type='transient' persistent=…>`). */
+  standbyAlias: string;
+}
+
+export interface MigrationTarget {
+  host: string;
+  /** The peer URI the source libvirtd connects to (p2p), e.g. qemu+tcp://127.0.0.3/system. */
+  uri: string;
+}
+
+export interface MigrateOptions {
+  bandwidthMiBps?: number;
+  autoConverge?: boolean;
+  postCopy?: boolean;
+  maxDowntimeMs?: number;
+}
+
+export interface MigrationProgress {
+  elapsedMs: number;
+  dataTotalBytes: number;
+  dataProcessedBytes: number;
+  dataRemainingBytes: number;
+}
+
+export interface MigrationResult {
+  durationMs: number;
+  dataProcessedBytes: number;
+  downtimeMs: number | null;
+  /** True when this call found the VM already on the target and did nothing. */
+  alreadyThere: boolean;
+}
+
+export interface MigrateHooks {
+  onProgress(progress: MigrationProgress): void;
+  signal: AbortSignal;
+}

@@ -1,0 +1,377 @@
+/**
+ * THE IN-MEMORY HYPERVISOR MODEL. A model, not a hypervisor: it implements the `Hypervisor` port with
+ * plain objects so unit tests, fault injection and scale benchmarks run without libvirt. It mimics the
+ * behaviour the engine relies on (idempotent, confirmed device changes; a migration job that outlives the
+ * caller; libvirt refusing to migrate a domain that holds a VF), and nothing here is proof that the
+ * libvirt adapter works: the two-host testbed is.
+ */
+import type { NetInterface } from '../domain/description.js';
+import {
+  ConnectionFailedError,
+  DeviceStuckError,
+  HypervisorFailureError,
+  InvalidOperationError,
+  MigrationAbortedError,
+  MigrationFailedError,
+  VmNotFoundError,
+  type HypervisorError,
+} from './errors.js';
+import type {
+  Hypervisor,
+  MigrateHooks,
+  MigrateOptions,
+  MigrationProgress,
+  MigrationResult,
+  MigrationTarget,
+  PrimarySpec,
+  VmDescription,
+  VmSummary,
+} from './hypervisor.js';
+
+export type ModelOp = 'listVms' | 'describeVm' | 'freeMemoryMiB' | 'setLinkState' | 'detachInterface' | 'attachPrimary' | 'migrate' | 'migrationJob' | 'abortMigration';
+
+export interface ModelFault {
+  host: string;
+  op: ModelOp;
+  /** fail: throw `error` (default: a retryable HypervisorFailure); hang: never finish (detach: never released). */
+  mode: 'fail' | 'hang';
+  /** How many calls it hits; Infinity for always. */
+  times?: number;
+  /** Only calls about this VM. */
+  vm?: string;
+  error?: (host: string) => HypervisorError;
+}
+
+export interface ModelVm {
+  name: string;
+  memoryMiB: number;
+  paused: boolean;
+  interfaces: NetInterface[];
+  pcieRootPorts: number;
+}
+
+export interface ModelOpRecord {
+  host: string;
+  op: ModelOp;
+  vm: string | null;
+  detail?: string;
+}
+
+interface Job {
+  vm: string;
+  target: string;
+  progress: MigrationProgress;
+  done: Promise<MigrationResult>;
+  abort: () => void;
+}
+
+export interface ModelHostOptions {
+  vfs: number;
+  memoryMiB?: number;
+}
+
+export interface ModelOptions {
+  /** Simulated duration of each operation, ms (0, the default, means no timer at all). */
+  latencyMs?: Partial<Record<ModelOp, number>>;
+  /** Simulated migration duration, ms (default 0). */
+  migrationMs?: number;
+  /** How many progress reports a migration emits. */
+  progressTicks?: number;
+}
+
+interface HostState {
+  name: string;
+  index: number;
+  memoryMiB: number;
+  vfAddresses: string[];
+  vms: Map<string, ModelVm>;
+  jobs: Map<string, Job>;
+  down: boolean;
+}
+
+export const modelStandbyAlias = 'ua-backup0';
+export const modelPrimaryAlias = 'ua-primary0';
+
+export class ModelFleet {
+  private readonly hosts = new Map<string, HostState>();
+  private readonly faults: (ModelFault & { left: number })[] = [];
+  readonly log: ModelOpRecord[] = [];
+  /** Per VM: since when it has had no usable link (VF gone and standby down), and the gaps so far. */
+  private readonly offline = new Map<string, { since: number | null; gapsMs: number[] }>();
+
+  constructor(readonly options: ModelOptions = {}) {}
+
+  addHost(name: string, opts: ModelHostOptions): ModelHypervisor {
+    const index = this.hosts.size;
+    const bus = (0x40 + index).toString(16);
+    const vfAddresses = Array.from({ length: opts.vfs }, (_, i) => `0000:${bus}:${(0x10 + (i >> 3)).toString(16)}.${i & 7}`);
+    this.hosts.set(name, { name, index, memoryMiB: opts.memoryMiB ?? 262_144, vfAddresses, vms: new Map(), jobs: new Map(), down: false });
+    return this.hypervisor(name);
+  }
+
+  hypervisor(name: string): ModelHypervisor {
+    return new ModelHypervisor(this, name);
+  }
+
+  vfAddresses(host: string): string[] {
+    return [...this.state(host).vfAddresses];
+  }
+
+  /** A correctly teamed, running VM holding the first VF nobody on that host holds. */
+  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string }): ModelVm {
+    const h = this.state(host);
+    const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
+    const vf = h.vfAddresses.find((a) => !used.has(a));
+    if (!vf) throw new Error(`model: ${host} has no VF left for ${vm.name}`);
+    const mac = vm.mac ?? macFor(vm.name);
+    const model: ModelVm = {
+      name: vm.name,
+      memoryMiB: vm.memoryMiB ?? 2048,
+      paused: false,
+      pcieRootPorts: 4,
+      interfaces: [standbyNic(mac, 'down'), primaryNic({ alias: modelPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })],
+    };
+    h.vms.set(vm.name, model);
+    this.offline.set(vm.name, { since: null, gapsMs: [] });
+    return model;
+  }
+
+  /** Where the VM runs now, or null. */
+  whereIs(vm: string): string | null {
+    for (const h of this.hosts.values()) if (h.vms.has(vm)) return h.name;
+    return null;
+  }
+
+  vm(vm: string): ModelVm | null {
+    const host = this.whereIs(vm);
+    return host ? structuredClone(this.state(host).vms.get(vm) ?? null) : null;
+  }
+
+  setHostDown(host: string, down: boolean): void {
+    this.state(host).down = down;
+  }
+
+  injectFault(fault: ModelFault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Network gaps the guest would have seen (no VF attached and standby down), ms each. */
+  gaps(vm: string): number[] {
+    return [...(this.offline.get(vm)?.gapsMs ?? [])];
+  }
+
+  count(filter: Partial<ModelOpRecord>): number {
+    return this.log.filter((r) => Object.entries(filter).every(([k, v]) => r[k as keyof ModelOpRecord] === v)).length;
+  }
+
+  // ---- used by ModelHypervisor ----
+
+  state(host: string): HostState {
+    const h = this.hosts.get(host);
+    if (!h) throw new Error(`model: unknown host ${host}`);
+    return h;
+  }
+
+  async enter(host: string, op: ModelOp, vm: string | null, detail?: string): Promise<'ok' | 'hang'> {
+    const h = this.state(host);
+    this.log.push({ host, op, vm, ...(detail ? { detail } : {}) });
+    if (h.down) throw new ConnectionFailedError(`cannot connect to ${host}: the host is down (model)`, host);
+    const fault = this.faults.find((f) => f.host === host && f.op === op && f.left > 0 && (!f.vm || f.vm === vm));
+    const latency = op === 'migrate' ? 0 : (this.options.latencyMs?.[op] ?? 0);
+    if (latency > 0) await sleep(latency);
+    if (!fault) return 'ok';
+    fault.left -= 1;
+    if (fault.mode === 'hang') return 'hang';
+    throw fault.error?.(host) ?? new HypervisorFailureError(`injected failure of ${op} on ${host} (model)`, host);
+  }
+
+  /** Recomputes whether the VM has a usable link and records the gap when it comes back. */
+  trackLink(vm: ModelVm): void {
+    const entry = this.offline.get(vm.name) ?? { since: null, gapsMs: [] };
+    const primary = vm.interfaces.some((i) => i.type === 'hostdev');
+    const standbyUp = vm.interfaces.some((i) => i.alias === modelStandbyAlias && i.link === 'up');
+    const online = primary || standbyUp;
+    if (!online && entry.since === null) entry.since = performance.now();
+    if (online && entry.since !== null) {
+      entry.gapsMs.push(performance.now() - entry.since);
+      entry.since = null;
+    }
+    this.offline.set(vm.name, entry);
+  }
+}
+
+export class ModelHypervisor implements Hypervisor {
+  constructor(
+    private readonly fleet: ModelFleet,
+    readonly hostName: string,
+  ) {}
+
+  async listVms(): Promise<VmSummary[]> {
+    await this.fleet.enter(this.hostName, 'listVms', null);
+    return [...this.host().vms.values()].map((v) => ({ name: v.name, state: v.paused ? 'paused' : 'running', memoryMiB: v.memoryMiB }));
+  }
+
+  async describeVm(vm: string): Promise<VmDescription> {
+    await this.fleet.enter(this.hostName, 'describeVm', vm);
+    const v = this.vm(vm);
+    const busy = new Set(v.interfaces.map((i) => i.guestSlot?.bus));
+    return {
+      name: v.name,
+      state: v.paused ? 'paused' : 'running',
+      memoryMiB: v.memoryMiB,
+      machine: 'pc-q35-7.2',
+      interfaces: structuredClone(v.interfaces),
+      hostdevs: [],
+      pcieRootPorts: Array.from({ length: v.pcieRootPorts }, (_, i) => ({ index: i + 1, free: !busy.has(i + 1) })),
+    };
+  }
+
+  async freeMemoryMiB(): Promise<number> {
+    await this.fleet.enter(this.hostName, 'freeMemoryMiB', null);
+    const h = this.host();
+    return h.memoryMiB - [...h.vms.values()].reduce((sum, v) => sum + v.memoryMiB, 0);
+  }
+
+  async setLinkState(vm: string, alias: string, state: 'up' | 'down'): Promise<void> {
+    if ((await this.fleet.enter(this.hostName, 'setLinkState', vm, state)) === 'hang') return never();
+    const nic = this.vm(vm).interfaces.find((i) => i.alias === alias);
+    if (!nic) throw new InvalidOperationError(`${vm} on ${this.hostName} has no interface with alias ${alias}`, this.hostName);
+    nic.link = state;
+    this.fleet.trackLink(this.vm(vm));
+  }
+
+  async detachInterface(vm: string, alias: string, opts: { deadlineMs: number }): Promise<void> {
+    const outcome = await this.fleet.enter(this.hostName, 'detachInterface', vm, alias);
+    const v = this.vm(vm);
+    if (!v.interfaces.some((i) => i.alias === alias)) return;
+    if (outcome === 'hang' || v.paused) {
+      await sleep(opts.deadlineMs);
+      throw new DeviceStuckError(`${vm} on ${this.hostName} did not release ${alias} within ${opts.deadlineMs} ms (guest unresponsive?)`, this.hostName);
+    }
+    v.interfaces = v.interfaces.filter((i) => i.alias !== alias);
+    this.fleet.trackLink(v);
+  }
+
+  async attachPrimary(vm: string, primary: PrimarySpec, _opts: { deadlineMs: number }): Promise<void> {
+    if ((await this.fleet.enter(this.hostName, 'attachPrimary', vm, primary.vf.id)) === 'hang') return never();
+    const v = this.vm(vm);
+    if (v.interfaces.some((i) => i.alias === primary.alias)) return;
+    const holder = [...this.host().vms.values()].find((o) => o.interfaces.some((i) => i.hostPciAddress === primary.vf.pciAddress));
+    if (holder) {
+      throw new InvalidOperationError(`PCI device ${primary.vf.pciAddress} is in use by domain ${holder.name} on ${this.hostName}`, this.hostName);
+    }
+    v.interfaces.push(primaryNic(primary));
+    this.fleet.trackLink(v);
+  }
+
+  async migrate(vm: string, target: MigrationTarget, _opts: MigrateOptions, hooks: MigrateHooks): Promise<MigrationResult> {
+    const outcome = await this.fleet.enter(this.hostName, 'migrate', vm, target.host);
+    if (outcome === 'hang') return never();
+    if (!this.host().vms.has(vm)) {
+      if (this.fleet.state(target.host).vms.has(vm)) return { durationMs: 0, dataProcessedBytes: 0, downtimeMs: null, alreadyThere: true };
+      throw new VmNotFoundError(`${vm} is neither on ${this.hostName} nor on ${target.host}`, this.hostName);
+    }
+    const job = this.host().jobs.get(vm) ?? this.startJob(vm, target);
+    const follow = setInterval(() => hooks.onProgress({ ...job.progress }), 50);
+    const onAbort = () => job.abort();
+    hooks.signal.addEventListener('abort', onAbort);
+    try {
+      return await job.done;
+    } finally {
+      clearInterval(follow);
+      hooks.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async migrationJob(vm: string): Promise<MigrationProgress | null> {
+    await this.fleet.enter(this.hostName, 'migrationJob', vm);
+    const job = this.host().jobs.get(vm);
+    return job ? { ...job.progress } : null;
+  }
+
+  async abortMigration(vm: string): Promise<void> {
+    await this.fleet.enter(this.hostName, 'abortMigration', vm);
+    this.host().jobs.get(vm)?.abort();
+  }
+
+  /** The job runs on its own, like libvirt's: the caller going away does not stop it. */
+  private startJob(vm: string, target: MigrationTarget): Job {
+    const v = this.vm(vm);
+    if (v.interfaces.some((i) => i.type === 'hostdev')) {
+      throw new InvalidOperationError(`cannot migrate ${vm}: domain has assigned non-USB host devices`, this.hostName);
+    }
+    const dest = this.fleet.state(target.host);
+    if (dest.down) throw new MigrationFailedError(`cannot connect to ${target.uri}: ${target.host} is down (model)`, this.hostName);
+    const total = v.memoryMiB * 1048576;
+    const progress: MigrationProgress = { elapsedMs: 0, dataTotalBytes: total, dataProcessedBytes: 0, dataRemainingBytes: total };
+    const durationMs = this.fleet.options.migrationMs ?? 0;
+    const ticks = Math.max(1, this.fleet.options.progressTicks ?? 10);
+    let aborted = false;
+    const started = performance.now();
+    const done = (async (): Promise<MigrationResult> => {
+      for (let t = 1; t <= ticks && durationMs > 0; t++) {
+        await sleep(durationMs / ticks);
+        if (aborted) break;
+        const processed = Math.round((total * t) / ticks);
+        Object.assign(progress, { elapsedMs: Math.round(performance.now() - started), dataProcessedBytes: processed, dataRemainingBytes: total - processed });
+      }
+      this.host().jobs.delete(vm);
+      if (aborted) throw new MigrationAbortedError(`migration of ${vm} to ${target.host} was aborted; it keeps running on ${this.hostName}`, this.hostName);
+      if (dest.down) throw new MigrationFailedError(`lost the connection to ${target.host} while migrating ${vm} (model)`, this.hostName);
+      this.host().vms.delete(vm);
+      dest.vms.set(vm, v);
+      return { durationMs: Math.round(performance.now() - started), dataProcessedBytes: total, downtimeMs: 0, alreadyThere: false };
+    })();
+    done.catch(() => undefined);
+    const job: Job = { vm, target: target.host, progress, done, abort: () => (aborted = true) };
+    this.host().jobs.set(vm, job);
+    return job;
+  }
+
+  private host(): HostState {
+    return this.fleet.state(this.hostName);
+  }
+
+  private vm(vm: string): ModelVm {
+    const v = this.host().vms.get(vm);
+    if (!v) throw new VmNotFoundError(`VM ${vm} is not defined on ${this.hostName}`, this.hostName);
+    return v;
+  }
+}
+
+function standbyNic(mac: string, link: 'up' | 'down'): NetInterface {
+  return { alias: modelStandbyAlias, type: 'bridge', model: 'virtio', mac, link, teaming: { type: 'persistent' }, hostPciAddress: null, network: null, guestSlot: { busController: 'pcie-root-port', bus: 2 } };
+}
+
+function primaryNic(p: PrimarySpec): NetInterface {
+  return {
+    alias: p.alias,
+    type: 'hostdev',
+    model: null,
+    mac: p.mac,
+    link: 'up',
+    teaming: { type: 'transient', persistent: p.standbyAlias },
+    hostPciAddress: p.vf.pciAddress ?? null,
+    network: null,
+    guestSlot: { busController: 'pcie-root-port', bus: 1 },
+  };
+}
+
+function macFor(name: string): string {
+  let h = 2166136261;
+  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  const b = [h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff];
+  return `52:54:00:${b.map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function never(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ActivityDefinition } from '../activities/define.js';
+import { activityRegistry } from '../activities/registry.js';
+import type { ResolvedPlan } from './resolved.js';
+import { resolvePlan } from './resolve.js';
+import type { Plan } from './schema.js';
+import { validatePlan } from './validate.js';
+
+export type PlanLoad = { ok: true; file: string; plan: Plan; resolved: ResolvedPlan } | { ok: false; file: string; problems: string[] };
+
+export const shippedPlansDir = path.resolve(import.meta.dirname, '../../../plans');
+export const defaultPlanName = 'sriov-live-migration';
+
+/** A plan reference is a file path, or the name of a plan that ships in plans/ (e.g. `detach-first`). */
+export function planFileFor(ref: string = defaultPlanName): string {
+  return /^[a-z0-9-]+$/.test(ref) ? path.join(shippedPlansDir, `${ref}.yaml`) : path.resolve(ref);
+}
+
+export async function loadPlan(ref?: string, catalog: ReadonlyMap<string, ActivityDefinition<unknown>> = activityRegistry): Promise<PlanLoad> {
+  const file = planFileFor(ref);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    return { ok: false, file, problems: [`${file}: cannot read the plan: ${reason}`] };
+  }
+  return parsePlanText(text, file, catalog);
+}
+
+export function parsePlanText(text: string, file: string, catalog: ReadonlyMap<string, ActivityDefinition<unknown>> = activityRegistry): PlanLoad {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length) {
+    return { ok: false, file, problems: doc.errors.map((e) => `YAML syntax error${where(e.linePos?.[0])}: ${firstLine(e.message)}`) };
+  }
+  const result = validatePlan(doc.toJS(), catalog);
+  if (!result.ok) return { ok: false, file, problems: result.problems };
+  return { ok: true, file, plan: result.plan, resolved: resolvePlan(result.plan, catalog) };
+}
+
+function where(pos: { line: number; col: number } | undefined): string {
+  return pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}

@@ -1,0 +1,58 @@
+/**
+ * A validated plan with every default filled in: what the interpreter workflow runs. Resolving on the
+ * client and freezing the result into the run means a running migration never changes behaviour when
+ * vfmigrate's defaults change in a later release. Plain data only: workflow code imports these types.
+ */
+import type { HostRole } from './schema.js';
+
+export interface ResolvedRetry {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  nonRetryableErrorTypes: string[];
+}
+
+export interface ResolvedOptions {
+  startToCloseMs: number;
+  scheduleToStartMs: number | null;
+  heartbeatMs: number | null;
+  retry: ResolvedRetry;
+}
+
+export interface ResolvedCall {
+  activity: string;
+  on: HostRole;
+  with: Record<string, unknown>;
+  options: ResolvedOptions;
+  /** One line for the Temporal UI's activity summary and for `plan explain`. */
+  summary: string;
+}
+
+export interface ResolvedActivityStep extends ResolvedCall {
+  kind: 'activity';
+  id: string;
+  readOnly: boolean;
+  pivot: boolean;
+  compensate: ResolvedCall | null;
+}
+
+export interface ResolvedGroupStep {
+  kind: 'parallel';
+  id: string;
+  steps: ResolvedStep[];
+}
+
+export type ResolvedStep = ResolvedActivityStep | ResolvedGroupStep;
+
+export interface ResolvedPlan {
+  name: string;
+  version: number;
+  /** sha256 of the plan's canonical JSON: the same plan hashes the same whatever its YAML layout. */
+  hash: string;
+  steps: ResolvedStep[];
+}
+
+export function flattenSteps(steps: ResolvedStep[]): ResolvedActivityStep[] {
+  return steps.flatMap((s) => (s.kind === 'parallel' ? flattenSteps(s.steps) : [s]));
+}

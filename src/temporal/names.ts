@@ -1,0 +1,27 @@
+/**
+ * Names shared by clients, workers and workflows. Plain strings only: workflow code imports this file.
+ */
+export const defaultQueuePrefix = 'vfmigrate';
+
+/** Workflows (and control activities) run here. */
+export function controlQueue(prefix: string): string {
+  return `${prefix}-control`;
+}
+
+/** One per hypervisor: an activity that touches host X runs on X's queue, polled only by X's worker. */
+export function hostQueue(prefix: string, host: string): string {
+  return `${prefix}-host-${host}`;
+}
+
+/** One migration per VM at a time: the workflow id is derived from the VM name alone. */
+export function migrationWorkflowId(vm: string): string {
+  return `migrate/${vm}`;
+}
+
+export const migrationProgressSignal = 'migrationProgress';
+export const progressQuery = 'progress';
+
+/** A host name is a libvirt-ish node name: it becomes part of a task queue name and a workflow id. */
+export const hostNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** libvirt domain names may hold almost anything; we accept the safe subset operators use. */
+export const vmNamePattern = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;

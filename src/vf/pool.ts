@@ -1,0 +1,119 @@
+import type { VfRef } from '../hypervisor/hypervisor.js';
+import { InsufficientMemoryError, NoFreeVfError } from '../errors.js';
+import { Serial } from '../util/serial.js';
+import type { Booking, VfLedger } from './ledger.js';
+import type { VfProvider } from './provider.js';
+
+export interface ReserveRequest {
+  vm: string;
+  owner: string;
+  memoryMiB: number;
+  freeMemoryMiB: () => Promise<number>;
+}
+
+export interface PoolStatus {
+  total: number;
+  free: number;
+  /** Memory promised to VMs on their way here. */
+  reservedMemoryMiB: number;
+}
+
+/**
+ * One host's VFs and who holds them. Every change goes through one serial section, so two migrations
+ * targeting this host at once can never book the same VF or promise the same memory twice. Bookings are
+ * keyed by VM, which makes every call idempotent: a retried reservation gets the VF it already has.
+ */
+export class VfPool {
+  private readonly serial = new Serial();
+
+  constructor(
+    readonly host: string,
+    private readonly provider: VfProvider,
+    private readonly ledger: VfLedger,
+  ) {}
+
+  reserve(req: ReserveRequest): Promise<VfRef> {
+    return this.serial.run(async () => {
+      const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+      const existing = bookings.find((b) => b.vm === req.vm);
+      if (existing) {
+        const vf = vfs.find((v) => v.id === existing.vfId);
+        if (vf) return vf;
+      }
+      const booked = new Set(bookings.map((b) => b.vfId));
+      const vf = vfs.find((v) => !booked.has(v.id));
+      if (!vf) {
+        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}: all ${vfs.length} are booked (${describe(bookings)})`);
+      }
+      const promised = sumReserved(bookings);
+      const free = (await req.freeMemoryMiB()) - promised;
+      if (free < req.memoryMiB) {
+        throw new InsufficientMemoryError(
+          `${this.host} has ${free} MiB free (after ${promised} MiB promised to incoming VMs); ${req.vm} needs ${req.memoryMiB} MiB`,
+        );
+      }
+      await this.ledger.write([...bookings.filter((b) => b.vm !== req.vm), booking(vf, req.vm, 'reserved', req.memoryMiB, req.owner)]);
+      return vf;
+    });
+  }
+
+  /** Records that `vm` holds `vf` on this host: after an attach, or when adopting a VM found holding one. */
+  markAttached(vm: string, vf: VfRef, owner: string): Promise<void> {
+    return this.serial.run(async () => {
+      const bookings = await this.ledger.read();
+      const holder = bookings.find((b) => b.vfId === vf.id && b.vm !== vm);
+      if (holder) {
+        throw new NoFreeVfError(`${this.host}: VF ${vf.id} is booked by ${holder.vm} (${holder.owner}); ${vm} cannot hold it too`);
+      }
+      const mine = bookings.find((b) => b.vm === vm);
+      if (mine?.vfId === vf.id && mine.state === 'attached') return;
+      await this.ledger.write([...bookings.filter((b) => b.vm !== vm), booking(vf, vm, 'attached', 0, owner)]);
+    });
+  }
+
+  /** Frees whatever `vm` holds or has booked here; nothing booked is not an error. */
+  release(vm: string): Promise<Booking | null> {
+    return this.serial.run(async () => {
+      const bookings = await this.ledger.read();
+      const mine = bookings.find((b) => b.vm === vm) ?? null;
+      if (mine) await this.ledger.write(bookings.filter((b) => b.vm !== vm));
+      return mine;
+    });
+  }
+
+  async bookingOf(vm: string): Promise<{ booking: Booking; vf: VfRef | null } | null> {
+    const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+    const booking = bookings.find((b) => b.vm === vm);
+    return booking ? { booking, vf: vfs.find((v) => v.id === booking.vfId) ?? null } : null;
+  }
+
+  async findByPciAddress(address: string): Promise<VfRef | null> {
+    return (await this.provider.list()).find((v) => v.pciAddress === address) ?? null;
+  }
+
+  /** Any VF nobody has booked (used to adopt a VM that came up holding an unbooked emulated VF). */
+  async firstFree(): Promise<VfRef | null> {
+    const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+    const booked = new Set(bookings.map((b) => b.vfId));
+    return vfs.find((v) => !booked.has(v.id)) ?? null;
+  }
+
+  async status(): Promise<PoolStatus> {
+    const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+    const booked = new Set(bookings.map((b) => b.vfId));
+    return { total: vfs.length, free: vfs.filter((v) => !booked.has(v.id)).length, reservedMemoryMiB: sumReserved(bookings) };
+  }
+}
+
+function booking(vf: VfRef, vm: string, state: Booking['state'], memoryMiB: number, owner: string): Booking {
+  return { vfId: vf.id, vm, state, memoryMiB, owner, at: new Date().toISOString() };
+}
+
+function sumReserved(bookings: Booking[]): number {
+  return bookings.filter((b) => b.state === 'reserved').reduce((sum, b) => sum + b.memoryMiB, 0);
+}
+
+function describe(bookings: Booking[]): string {
+  const shown = bookings.slice(0, 5).map((b) => `${b.vfId}: ${b.vm} ${b.state}`);
+  return bookings.length > 5 ? `${shown.join(', ')}, …` : shown.join(', ');
+}

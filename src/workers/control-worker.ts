@@ -1,0 +1,21 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { controlQueue } from '../temporal/names.js';
+import { workflowBundle } from './workflow-bundle.js';
+
+export interface ControlWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  queuePrefix: string;
+  identity?: string;
+}
+
+/** Runs the workflows (migrations, and later evacuations) on the control queue. */
+export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: controlQueue(opts.queuePrefix),
+    workflowBundle: await workflowBundle(),
+    ...(opts.identity ? { identity: opts.identity } : {}),
+  });
+}

@@ -1,0 +1,1 @@
+export { migrateVm } from './migrate-vm.js';

@@ -1,0 +1,254 @@
+import * as wf from '@temporalio/workflow';
+import type { Facts } from '../activities/facts.js';
+import type { StepInput } from '../activities/step-input.js';
+import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedStep } from '../plan/resolved.js';
+import { controlQueue, hostQueue, migrationProgressSignal, progressQuery } from '../temporal/names.js';
+import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import { describeFailure } from './failure-info.js';
+import { renderDetails } from './details.js';
+import {
+  migrationFailureTypes,
+  type MigrationBytes,
+  type MigrationProgress,
+  type MigrationReport,
+  type MigrationRequest,
+  type Outcome,
+  type StepError,
+} from './migration-types.js';
+import { StepTracker } from './step-tracker.js';
+
+export const progressQueryDef = wf.defineQuery<MigrationProgress>(progressQuery);
+export const migrationProgressSignalDef = wf.defineSignal<[MigrationBytes]>(migrationProgressSignal);
+
+/**
+ * The interpreter: runs any valid MigrationPlan as a saga. Before the pivot a failure (or a cancel)
+ * undoes the completed steps in reverse order; after it the run only goes forward, and a step that still
+ * fails leaves the VM on the destination, degraded, and says so.
+ */
+export async function migrateVm(request: MigrationRequest): Promise<MigrationReport> {
+  return new MigrationRun(request).run();
+}
+
+/** A step whose compensation must run if the run rolls back. */
+interface Undo {
+  step: ResolvedActivityStep;
+  compensate: ResolvedCall;
+}
+
+class MigrationRun {
+  private readonly tracker: StepTracker;
+  private readonly undo: Undo[] = [];
+  private facts: Partial<Facts> = {};
+  private phase = 'Starting';
+  private migration: MigrationBytes | null = null;
+  private cancelRequested = false;
+  private outcome: Outcome | null = null;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly req: MigrationRequest) {
+    this.tracker = new StepTracker(flattenSteps(req.plan.steps), (call) => this.runsOn(call));
+    wf.setHandler(progressQueryDef, () => this.progress());
+    wf.setHandler(migrationProgressSignalDef, (bytes) => {
+      this.migration = bytes;
+      this.publishDetails();
+    });
+    wf.CancellationScope.current().cancelRequested.catch(() => {
+      this.cancelRequested = true;
+    });
+  }
+
+  async run(): Promise<MigrationReport> {
+    wf.upsertSearchAttributes([
+      { key: VmName, value: this.req.vm },
+      { key: SourceHost, value: this.req.source },
+      { key: DestinationHost, value: this.req.destination },
+    ]);
+    const steps = this.req.plan.steps;
+    const pivot = steps.findIndex((s) => s.kind === 'activity' && s.pivot);
+    for (const [i, step] of steps.entries()) {
+      try {
+        if (this.cancelRequested) throw new wf.CancelledFailure(`cancelled before step "${step.id}" started`);
+        await this.runStep(step);
+      } catch (err) {
+        return this.rollBack(err);
+      }
+      if (i === pivot) return this.finishForward(steps.slice(i + 1));
+    }
+    return this.succeed();
+  }
+
+  private async runStep(step: ResolvedStep): Promise<void> {
+    this.setPhase(step.id);
+    if (step.kind === 'parallel') {
+      const results = await Promise.allSettled(step.steps.map((s) => this.runStep(s)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return;
+    }
+    this.tracker.start(step.id);
+    this.publishDetails();
+    try {
+      const patch = await this.call(step, step.id);
+      this.facts = { ...this.facts, ...patch };
+      this.tracker.complete(step.id);
+    } catch (err) {
+      this.tracker.fail(step.id, describeFailure(err, this.queueOf(step)));
+      // A failed step may have acted before failing (an unplug that completed after its deadline):
+      // its compensation is idempotent, so run it too.
+      if (step.compensate && !wf.isCancellation(err)) this.undo.push({ step, compensate: step.compensate });
+      throw err;
+    } finally {
+      this.publishDetails();
+    }
+    if (step.compensate) this.undo.push({ step, compensate: step.compensate });
+  }
+
+  private async call(call: ResolvedCall, activityId: string): Promise<Partial<Facts>> {
+    const input: StepInput = {
+      vm: this.req.vm,
+      source: this.req.source,
+      destination: this.req.destination,
+      role: call.on,
+      step: activityId,
+      with: call.with,
+      facts: this.facts,
+      workflowId: wf.workflowInfo().workflowId,
+    };
+    const { options } = call;
+    return wf.scheduleActivity<Partial<Facts>>(call.activity, [input], {
+      activityId,
+      taskQueue: this.queueOf(call),
+      summary: `${activityId}: ${call.activity} on ${this.runsOn(call)}`,
+      startToCloseTimeout: options.startToCloseMs,
+      ...(options.scheduleToStartMs ? { scheduleToStartTimeout: options.scheduleToStartMs } : {}),
+      ...(options.heartbeatMs ? { heartbeatTimeout: options.heartbeatMs } : {}),
+      retry: {
+        maximumAttempts: options.retry.maximumAttempts,
+        initialInterval: options.retry.initialIntervalMs,
+        backoffCoefficient: options.retry.backoffCoefficient,
+        maximumInterval: options.retry.maximumIntervalMs,
+        nonRetryableErrorTypes: options.retry.nonRetryableErrorTypes,
+      },
+      // Compensations must not start while the step they undo may still be acting.
+      cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+  }
+
+  /** Undo completed steps, newest first, whatever cancels arrive meanwhile. */
+  private async rollBack(err: unknown): Promise<MigrationReport> {
+    const cancelled = wf.isCancellation(err) || this.cancelRequested;
+    const failedStep = this.failedStep();
+    this.setPhase('Compensating');
+    const stuck = await wf.CancellationScope.nonCancellable(() => this.compensate());
+    if (stuck) {
+      return this.end('compensation-failed', 'source', `${this.req.vm} on ${this.req.source} NEEDS ATTENTION: compensation of step "${stuck.id}" failed (${stuck.error.message}); compensations after it were not run, so the VM was not left without a network link`, stuck);
+    }
+    if (cancelled) {
+      return this.end('cancelled', 'source', `${this.req.vm} stays on ${this.req.source}: migration cancelled before the VM moved; ${this.compensatedList()}`, failedStep);
+    }
+    const reason = failedStep ? `step "${failedStep.id}" (${failedStep.activity}) failed: ${failedStep.error.message}` : 'a step failed';
+    return this.end('rolled-back', 'source', `${this.req.vm} stays on ${this.req.source}: ${reason}; ${this.compensatedList()}`, failedStep);
+  }
+
+  /** Runs compensations until one fails; returns that one. Stops there: the next could cut the VM's last link. */
+  private async compensate(): Promise<{ id: string; activity: string; error: StepError } | null> {
+    for (let entry = this.undo.pop(); entry; entry = this.undo.pop()) {
+      const { step, compensate } = entry;
+      this.tracker.compensating(step.id, compensate, this.runsOn(compensate));
+      this.publishDetails();
+      try {
+        await this.call(compensate, `${step.id}/compensate`);
+        this.tracker.compensated(step.id);
+      } catch (err) {
+        const error = describeFailure(err, this.queueOf(compensate));
+        this.tracker.compensated(step.id, error);
+        return { id: step.id, activity: compensate.activity, error };
+      }
+    }
+    return null;
+  }
+
+  private async finishForward(rest: ResolvedStep[]): Promise<MigrationReport> {
+    return wf.CancellationScope.nonCancellable(async () => {
+      for (const step of rest) {
+        try {
+          await this.runStep(step);
+        } catch {
+          const failed = this.failedStep();
+          const what = failed ? `step "${failed.id}" (${failed.activity}) failed after its retries: ${failed.error.message}` : `step "${step.id}" failed`;
+          return this.end('degraded', 'destination', `${this.req.vm} moved to ${this.req.destination} but is DEGRADED: ${what}. It is running on its virtio standby; run the remaining steps by hand or migrate it again`, failed);
+        }
+      }
+      return this.succeed();
+    });
+  }
+
+  private succeed(): MigrationReport {
+    const note = this.cancelRequested ? ' (a cancel arrived after the VM had moved, so the run finished forward)' : '';
+    return this.end('migrated', 'destination', `${this.req.vm} migrated ${this.req.source} → ${this.req.destination}${note}`, null);
+  }
+
+  /** Records the outcome; returns the report on success and throws it (as a typed failure) otherwise. */
+  private end(outcome: Outcome, location: 'source' | 'destination', message: string, failedStep: MigrationReport['failedStep']): MigrationReport {
+    this.outcome = outcome;
+    this.tracker.close();
+    this.setPhase(phaseOf[outcome]);
+    const report: MigrationReport = { ...this.progress(), outcome, location, message, durationMs: Date.now() - this.startedAt, failedStep };
+    this.publishDetails(message);
+    if (outcome === 'migrated') return report;
+    if (outcome === 'cancelled') throw new wf.CancelledFailure(message, [report]);
+    throw wf.ApplicationFailure.create({ type: migrationFailureTypes[outcome], message, nonRetryable: true, details: [report] });
+  }
+
+  private failedStep(): MigrationReport['failedStep'] {
+    const failed = this.tracker.list().find((s) => s.state === 'failed' || (s.error && s.state !== 'completed'));
+    return failed?.error ? { id: failed.id, activity: failed.activity, error: failed.error } : null;
+  }
+
+  private compensatedList(): string {
+    const undone = this.tracker.list().filter((s) => s.state === 'compensated').map((s) => `${s.compensation?.activity} (${s.id})`);
+    return undone.length ? `compensated: ${undone.join(', ')}` : 'nothing needed compensating';
+  }
+
+  private progress(): MigrationProgress {
+    const { name, version, hash } = this.req.plan;
+    return {
+      vm: this.req.vm,
+      source: this.req.source,
+      destination: this.req.destination,
+      plan: { name, version, hash },
+      phase: this.phase,
+      startedAt: new Date(this.startedAt).toISOString(),
+      steps: this.tracker.list(),
+      migration: this.migration,
+      cancelRequested: this.cancelRequested,
+      outcome: this.outcome,
+    };
+  }
+
+  private setPhase(phase: string): void {
+    if (phase === this.phase) return;
+    this.phase = phase;
+    wf.upsertSearchAttributes([{ key: MigrationPhase, value: phase }]);
+  }
+
+  private publishDetails(note?: string): void {
+    wf.setCurrentDetails(renderDetails(this.progress(), note));
+  }
+
+  private runsOn(call: ResolvedCall): string {
+    return call.on === 'source' ? this.req.source : call.on === 'destination' ? this.req.destination : 'control';
+  }
+
+  private queueOf(call: ResolvedCall): string {
+    return call.on === 'control' ? controlQueue(this.req.queuePrefix) : hostQueue(this.req.queuePrefix, this.runsOn(call));
+  }
+}
+
+const phaseOf: Record<Outcome, string> = {
+  migrated: 'Completed',
+  'rolled-back': 'RolledBack',
+  degraded: 'Degraded',
+  cancelled: 'Cancelled',
+  'compensation-failed': 'NeedsAttention',
+};

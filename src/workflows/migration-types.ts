@@ -1,0 +1,85 @@
+/**
+ * The migration workflow's contract with clients: its input, its `progress` query and its report.
+ * Plain data: workflow code, the client and the CLI all import these types.
+ */
+import type { ResolvedPlan } from '../plan/resolved.js';
+import type { HostRole } from '../plan/schema.js';
+
+export interface MigrationRequest {
+  vm: string;
+  source: string;
+  destination: string;
+  /** Resolved on the client and frozen into the run. */
+  plan: ResolvedPlan;
+  /** Task queue prefix the hosts' workers poll under (default `vfmigrate`). */
+  queuePrefix: string;
+}
+
+export type StepState =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'compensating'
+  | 'compensated'
+  | 'compensation-failed'
+  | 'not-run';
+
+export interface StepError {
+  type: string;
+  message: string;
+}
+
+export interface StepProgress {
+  id: string;
+  activity: string;
+  on: HostRole;
+  /** The host (or control queue) it runs on in this run. */
+  runsOn: string;
+  state: StepState;
+  pivot: boolean;
+  startedAt?: string;
+  durationMs?: number;
+  error?: StepError;
+  compensation?: { activity: string; runsOn: string; state: 'running' | 'completed' | 'failed'; durationMs?: number; error?: StepError };
+}
+
+export interface MigrationBytes {
+  elapsedMs: number;
+  dataTotalBytes: number;
+  dataProcessedBytes: number;
+  dataRemainingBytes: number;
+  at: string;
+}
+
+export type Outcome = 'migrated' | 'rolled-back' | 'degraded' | 'cancelled' | 'compensation-failed';
+
+export interface MigrationProgress {
+  vm: string;
+  source: string;
+  destination: string;
+  plan: { name: string; version: number; hash: string };
+  /** The running step's id, or a terminal phase: Completed, Compensating, RolledBack, Degraded, Cancelled, NeedsAttention. */
+  phase: string;
+  startedAt: string;
+  steps: StepProgress[];
+  migration: MigrationBytes | null;
+  cancelRequested: boolean;
+  outcome: Outcome | null;
+}
+
+export interface MigrationReport extends MigrationProgress {
+  outcome: Outcome;
+  /** Where the VM runs now, as far as the run knows. */
+  location: 'source' | 'destination';
+  message: string;
+  durationMs: number;
+  failedStep: { id: string; activity: string; error: StepError } | null;
+}
+
+/** ApplicationFailure types the workflow ends with when it does not succeed (the report is in details[0]). */
+export const migrationFailureTypes = {
+  'rolled-back': 'MigrationRolledBack',
+  degraded: 'MigrationDegraded',
+  'compensation-failed': 'CompensationFailed',
+} as const;

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import type { HostServices } from '../../src/activities/host-services.js';
+import { startMigration, type StartMigrationOptions, type StartedMigration } from '../../src/client/start-migration.js';
+import { ModelFleet, type ModelOptions } from '../../src/hypervisor/model.js';
+import { noHostNetwork, type HostNetwork } from '../../src/network/host-network.js';
+import { MemoryLedger } from '../../src/vf/ledger.js';
+import { VfPool } from '../../src/vf/pool.js';
+import { PciListProvider } from '../../src/vf/provider.js';
+import { createControlWorker } from '../../src/workers/control-worker.js';
+import { createHostWorker } from '../../src/workers/host-worker.js';
+import type { TestTemporal } from './temporal.js';
+
+export interface ModelHostSpec {
+  name: string;
+  vfs: number;
+  memoryMiB?: number;
+  vms?: { name: string; memoryMiB?: number }[];
+  network?: HostNetwork;
+}
+
+interface Running {
+  worker: Worker;
+  done: Promise<void>;
+}
+
+/**
+ * Real Temporal, model hypervisors: one host worker per model host and a control worker, all under a
+ * task-queue prefix of their own so tests sharing one server never see each other's tasks.
+ */
+export class ModelEnv {
+  readonly fleet: ModelFleet;
+  readonly queuePrefix = `t${randomBytes(4).toString('hex')}`;
+  readonly services = new Map<string, HostServices>();
+  private readonly hostWorkers = new Map<string, Running>();
+  private control: Running | null = null;
+
+  constructor(
+    readonly temporal: TestTemporal,
+    hosts: ModelHostSpec[],
+    options: ModelOptions = {},
+  ) {
+    this.fleet = new ModelFleet(options);
+    for (const h of hosts) {
+      this.fleet.addHost(h.name, { vfs: h.vfs, ...(h.memoryMiB ? { memoryMiB: h.memoryMiB } : {}) });
+      for (const vm of h.vms ?? []) this.fleet.addVm(h.name, vm);
+      this.services.set(h.name, {
+        name: h.name,
+        migrationUri: `model://${h.name}`,
+        hypervisor: this.fleet.hypervisor(h.name),
+        vfs: new VfPool(h.name, new PciListProvider(this.fleet.vfAddresses(h.name).map((pci) => ({ pci }))), new MemoryLedger()),
+        network: h.network ?? noHostNetwork,
+        primaryMode: 'hostdev',
+        progressSignalMs: 100,
+      });
+    }
+  }
+
+  async start(): Promise<this> {
+    await this.startControl();
+    await Promise.all([...this.services.keys()].map((h) => this.startHost(h)));
+    return this;
+  }
+
+  async startControl(): Promise<void> {
+    const worker = await createControlWorker({ connection: this.temporal.nativeConnection, namespace: this.temporal.namespace, queuePrefix: this.queuePrefix });
+    this.control = { worker, done: worker.run() };
+  }
+
+  async startHost(name: string): Promise<void> {
+    const host = this.services.get(name);
+    if (!host) throw new Error(`no model host ${name}`);
+    const worker = await createHostWorker({ connection: this.temporal.nativeConnection, namespace: this.temporal.namespace, queuePrefix: this.queuePrefix, host, shutdownGraceTime: '100ms' });
+    this.hostWorkers.set(name, { worker, done: worker.run() });
+  }
+
+  /** Stops a host's worker the way a crash looks to Temporal: its in-flight activities end unreported. */
+  async stopHost(name: string): Promise<void> {
+    const running = this.hostWorkers.get(name);
+    if (!running) return;
+    this.hostWorkers.delete(name);
+    running.worker.shutdown();
+    await running.done;
+  }
+
+  migrate(vm: string, from: string, to: string, extra: Partial<StartMigrationOptions> = {}): Promise<StartedMigration> {
+    return startMigration(this.temporal.client, { vm, from, to, namespace: this.temporal.namespace, queuePrefix: this.queuePrefix, ...extra });
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.hostWorkers.keys()].map((h) => this.stopHost(h)));
+    if (this.control) {
+      this.control.worker.shutdown();
+      await this.control.done;
+      this.control = null;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
+import type { DomainDescription, NetInterface } from '../../src/domain/description.js';
+import { findTeamingPair, type PrimaryMode } from '../../src/domain/teaming.js';
+
+const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
+
+function load(name: string): DomainDescription {
+  return parseDomainXml(readFileSync(new URL(name, FIXTURES), 'utf8'));
+}
+
+function nic(overrides: Partial<NetInterface>): NetInterface {
+  return {
+    alias: null,
+    type: 'user',
+    model: 'virtio',
+    mac: '52:54:00:00:00:01',
+    link: 'up',
+    teaming: null,
+    hostPciAddress: null,
+    network: null,
+    guestSlot: null,
+    ...overrides,
+  };
+}
+
+function withInterfaces(interfaces: NetInterface[]): DomainDescription {
+  return { name: 't', memoryMiB: 256, machine: 'pc-q35-7.2', interfaces, hostdevs: [], pcieRootPorts: [] };
+}
+
+/** The pair as aliases, so failures print something readable. */
+function pairAliases(d: DomainDescription, mode: PrimaryMode): { standby: string | null; primary: string | null } | null {
+  const pair = findTeamingPair(d, mode);
+  return pair === null ? null : { standby: pair.standby.alias, primary: pair.primary?.alias ?? null };
+}
+
+void describe('findTeamingPair', () => {
+  void it('pairs the VF with its standby by persistent= in hostdev mode', () => {
+    assert.deepEqual(pairAliases(load('valid-hostdev.xml'), 'hostdev'), { standby: 'ua-backup0', primary: 'ua-sriov0' });
+  });
+
+  void it('pairs the e1000e stand-in by MAC in emulated mode', () => {
+    assert.deepEqual(pairAliases(load('valid-testbed.xml'), 'emulated'), { standby: 'ua-backup0', primary: 'ua-primary0' });
+  });
+
+  void it('finds no primary for the testbed in hostdev mode: the e1000e has no transient teaming', () => {
+    assert.deepEqual(pairAliases(load('valid-testbed.xml'), 'hostdev'), { standby: 'ua-backup0', primary: null });
+  });
+
+  void it('returns the standby with a null primary while the VF is detached', () => {
+    assert.deepEqual(pairAliases(load('no-hotplug-slot-ports-full.xml'), 'hostdev'), { standby: 'ua-backup0', primary: null });
+  });
+
+  void it('returns the real objects from the description', () => {
+    const d = load('valid-hostdev.xml');
+    const pair = findTeamingPair(d, 'hostdev');
+    assert.equal(pair?.standby, d.interfaces[0]);
+    assert.equal(pair?.primary, d.interfaces[1]);
+  });
+
+  void it('returns null without a virtio NIC carrying persistent teaming', () => {
+    assert.equal(findTeamingPair(load('no-standby.xml'), 'hostdev'), null);
+    assert.equal(findTeamingPair(load('standby-not-virtio.xml'), 'hostdev'), null);
+  });
+
+  void it('finds no primary when persistent= names another alias', () => {
+    assert.deepEqual(pairAliases(load('persistent-target-missing.xml'), 'hostdev'), { standby: 'ua-backup0', primary: null });
+  });
+
+  void it('takes the first of several primaries', () => {
+    assert.deepEqual(pairAliases(load('multiple-primaries.xml'), 'hostdev'), { standby: 'ua-backup0', primary: 'ua-sriov0' });
+  });
+
+  void it('in emulated mode never takes another virtio NIC with the same MAC as the primary', () => {
+    const d = withInterfaces([
+      nic({ alias: 'ua-backup0', teaming: { type: 'persistent' } }),
+      nic({ alias: 'ua-other0' }),
+      nic({ alias: 'ua-primary0', model: 'e1000e' }),
+    ]);
+    assert.deepEqual(pairAliases(d, 'emulated'), { standby: 'ua-backup0', primary: 'ua-primary0' });
+  });
+
+  void it('in emulated mode finds no primary when the MACs differ', () => {
+    const d = withInterfaces([
+      nic({ alias: 'ua-backup0', teaming: { type: 'persistent' } }),
+      nic({ alias: 'ua-primary0', model: 'e1000e', mac: '52:54:00:00:00:02' }),
+    ]);
+    assert.deepEqual(pairAliases(d, 'emulated'), { standby: 'ua-backup0', primary: null });
+  });
+
+  void it('in hostdev mode never matches a standby without alias', () => {
+    const d = withInterfaces([
+      nic({ teaming: { type: 'persistent' } }),
+      nic({ type: 'hostdev', model: null, teaming: { type: 'transient', persistent: null } }),
+    ]);
+    assert.deepEqual(pairAliases(d, 'hostdev'), { standby: null, primary: null });
+  });
+});
