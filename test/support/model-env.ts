@@ -3,10 +3,8 @@ import type { Worker } from '@temporalio/worker';
 import type { HostServices } from '../../src/activities/host-services.js';
 import { startMigration, type StartMigrationOptions, type StartedMigration } from '../../src/client/start-migration.js';
 import { ModelFleet, type ModelOptions } from '../../src/hypervisor/model.js';
-import { noHostNetwork, type HostNetwork } from '../../src/network/host-network.js';
-import { MemoryLedger } from '../../src/vf/ledger.js';
-import { VfPool } from '../../src/vf/pool.js';
-import { PciListProvider } from '../../src/vf/provider.js';
+import type { HostNetwork } from '../../src/network/host-network.js';
+import { modelHostServices } from '../../src/workers/model-host-services.js';
 import { createControlWorker } from '../../src/workers/control-worker.js';
 import { createHostWorker } from '../../src/workers/host-worker.js';
 import type { TestTemporal } from './temporal.js';
@@ -44,15 +42,7 @@ export class ModelEnv {
     for (const h of hosts) {
       this.fleet.addHost(h.name, { vfs: h.vfs, ...(h.memoryMiB ? { memoryMiB: h.memoryMiB } : {}) });
       for (const vm of h.vms ?? []) this.fleet.addVm(h.name, vm);
-      this.services.set(h.name, {
-        name: h.name,
-        migrationUri: `model://${h.name}`,
-        hypervisor: this.fleet.hypervisor(h.name),
-        vfs: new VfPool(h.name, new PciListProvider(this.fleet.vfAddresses(h.name).map((pci) => ({ pci }))), new MemoryLedger()),
-        network: h.network ?? noHostNetwork,
-        primaryMode: 'hostdev',
-        progressSignalMs: 100,
-      });
+      this.services.set(h.name, modelHostServices(this.fleet, h.name, { progressSignalMs: 100, ...(h.network ? { network: h.network } : {}) }));
     }
   }
 

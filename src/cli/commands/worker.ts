@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { Runtime, type Worker } from '@temporalio/worker';
+import { connectWorker } from '../../config/connection.js';
+import { loadModelFleet } from '../../config/model-fleet.js';
+import { InputError } from '../../errors.js';
+import { ModelFleet } from '../../hypervisor/model.js';
+import { createControlWorker } from '../../workers/control-worker.js';
+import { createHostWorker } from '../../workers/host-worker.js';
+import { modelHostServices } from '../../workers/model-host-services.js';
+import { consoleOutput, loadSettings } from '../context.js';
+
+interface WorkerOptions {
+  control?: boolean;
+  host?: string;
+  hosts?: string;
+  model?: string;
+}
+
+/** Runs the requested workers in this process until SIGINT/SIGTERM, then drains them. */
+export async function runWorkers(opts: WorkerOptions): Promise<number> {
+  if (!opts.control && !opts.host && !opts.model) {
+    throw new InputError('say which worker to run: --control, --host NAME --hosts FILE, or --model FILE (add --control to run it alongside)');
+  }
+  if (opts.host && opts.model) throw new InputError('--host and --model are exclusive: a model fleet runs all its hosts in one process');
+  const { settings } = await loadSettings();
+  const connection = await connectWorker(settings);
+  const common = { connection, namespace: settings.namespace, queuePrefix: settings.queuePrefix };
+  const workers: Worker[] = [];
+  if (opts.control) workers.push(await createControlWorker(common));
+  if (opts.host) {
+    if (!opts.hosts) throw new InputError('--host needs --hosts FILE (the host config file that describes it)');
+    throw new InputError('libvirt host workers arrive with the libvirt adapter (issue 3)');
+  }
+  if (opts.model) {
+    const config = await loadModelFleet(opts.model);
+    const fleet = new ModelFleet({ migrationMs: config.spec.migrationTime, latencyMs: config.spec.latency });
+    for (const h of config.spec.hosts) {
+      fleet.addHost(h.name, { vfs: h.vfs, memoryMiB: h.memoryMiB });
+      h.vms.forEach((vm) => fleet.addVm(h.name, vm));
+      workers.push(await createHostWorker({ ...common, host: modelHostServices(fleet, h.name) }));
+    }
+    consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
+  }
+  consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
+  return 0;
+}
+
+export function registerWorkerCommand(program: Command, exit: (code: number) => void): void {
+  program
+    .command('worker')
+    .description('run workers: the control worker (workflows), a host worker (that host\'s activities), or a model fleet')
+    .option('--control', 'run the control worker (workflows) on the control queue')
+    .option('--host <name>', "run this host's worker (its activities, on its own task queue)")
+    .option('--hosts <file>', 'host config file (YAML) describing the host: libvirt URI, migration URI, VF pool, host networking')
+    .option('--model <file>', 'run every host of a MODEL fleet file (in-memory hypervisors, for trying vfmigrate without libvirt)')
+    .action(async (opts: WorkerOptions) => {
+      Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+      exit(await runWorkers(opts));
+    });
+}

@@ -1,0 +1,43 @@
+import type { MigrationProgress, MigrationReport, StepProgress } from '../workflows/migration-types.js';
+
+const marks: Record<StepProgress['state'], string> = {
+  pending: ' ',
+  running: '▶',
+  completed: '✓',
+  failed: '✗',
+  compensating: '↺',
+  compensated: '↩',
+  'compensation-failed': '‼',
+  'not-run': '–',
+};
+
+export function stepLine(s: StepProgress): string {
+  const time = s.durationMs !== undefined ? ` ${s.durationMs} ms` : '';
+  const error = s.error ? `  ${s.error.type}: ${s.error.message}` : '';
+  const comp = s.compensation ? `  undo ${s.compensation.activity} on ${s.compensation.runsOn}: ${s.compensation.state}${s.compensation.error ? ` (${s.compensation.error.message})` : ''}` : '';
+  return `${marks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' [pivot]' : ''}${time}${error}${comp}`;
+}
+
+/** Lines for what changed between two progress snapshots, for a live `--wait` display. */
+export function progressChanges(prev: MigrationProgress | null, next: MigrationProgress): string[] {
+  const lines: string[] = [];
+  if (prev?.phase !== next.phase) lines.push(`phase: ${next.phase}`);
+  for (const step of next.steps) {
+    const before = prev?.steps.find((s) => s.id === step.id);
+    if (step.state !== 'pending' && (before?.state !== step.state || before.compensation?.state !== step.compensation?.state)) lines.push(`  ${stepLine(step)}`);
+  }
+  const m = next.migration;
+  if (m && m.dataTotalBytes > 0 && m.at !== prev?.migration?.at) {
+    lines.push(`  migrating: ${Math.round((100 * m.dataProcessedBytes) / m.dataTotalBytes)}% (${mib(m.dataProcessedBytes)}/${mib(m.dataTotalBytes)} MiB)`);
+  }
+  if (next.cancelRequested && !prev?.cancelRequested) lines.push('  cancel requested');
+  return lines;
+}
+
+export function reportLines(report: MigrationReport): string[] {
+  return [`${report.outcome.toUpperCase()}: ${report.message}`, `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1048576);
+}

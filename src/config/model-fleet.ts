@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { readYamlFile } from './yaml-file.js';
+import { hostNamePattern, vmNamePattern } from '../temporal/names.js';
+import { durationMs, durationParam } from '../activities/params.js';
+
+/**
+ * A fleet of MODEL hypervisors (src/hypervisor/model.ts) for trying vfmigrate without libvirt:
+ * `vfmigrate worker --model FILE` runs every host of the fleet in one process (the model cannot span
+ * processes). Not a substitute for real hosts: see docs/testbed.md.
+ */
+export const modelFleetSchema = z.strictObject({
+  apiVersion: z.literal('vfmigrate/v1'),
+  kind: z.literal('ModelFleet'),
+  spec: z.strictObject({
+    migrationTime: durationParam('3s'),
+    latency: z.partialRecord(z.enum(['setLinkState', 'detachInterface', 'attachPrimary', 'describeVm', 'listVms']), durationMs).default({}),
+    hosts: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(hostNamePattern, { message: 'expected a host name (letters, digits, . _ -)' }),
+          vfs: z.int().min(0),
+          memoryMiB: z.int().positive().default(262_144),
+          vms: z.array(z.strictObject({ name: z.string().regex(vmNamePattern), memoryMiB: z.int().positive().default(2048) })).default([]),
+        }),
+      )
+      .min(1),
+  }),
+});
+
+export type ModelFleetConfig = z.output<typeof modelFleetSchema>;
+
+export function loadModelFleet(file: string): Promise<ModelFleetConfig> {
+  return readYamlFile(file, modelFleetSchema, 'model fleet');
+}
