@@ -25,8 +25,11 @@ export const attachVf = defineActivity({
   },
 });
 
-/** On the destination: the reserved VF. On the source (a compensation): the one this run detached, if any. */
+/**
+ * On the destination: the reserved VF. On the source (a compensation): the one the VM held at preflight,
+ * even when the detach step reported failure: an unplug can complete after its deadline.
+ */
 function vfToAttach(role: string, facts: Facts): VfRef | null {
   if (role === 'destination') return requireFact(facts, 'reservedVf', 'reserveVf');
-  return facts.detached?.vf ?? null;
+  return facts.detached?.vf ?? facts.vm?.primary?.vf ?? null;
 }

@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import type { NetInterface } from '../domain/description.js';
 import { findTeamingPair } from '../domain/teaming.js';
 import { PreflightError } from '../errors.js';
-import type { VfRef } from '../hypervisor/hypervisor.js';
 import { formatFinding, lintDomain } from '../lint/lint.js';
 import { defineActivity } from './define.js';
-import type { HostServices } from './host-services.js';
 
 export const preflightSource = defineActivity({
   name: 'preflightSource',
@@ -30,20 +27,9 @@ export const preflightSource = defineActivity({
     if (!pair?.standby.alias || !pair.standby.mac) {
       throw new PreflightError(`${input.vm} on ${host.name} has no addressable standby (alias and MAC); run \`vfmigrate lint\` on its XML`);
     }
-    const primary = pair.primary?.alias ? { alias: pair.primary.alias, mac: pair.primary.mac ?? pair.standby.mac, vf: await heldVf(host, input.vm, input.workflowId, pair.primary) } : null;
+    const primary = pair.primary?.alias
+      ? { alias: pair.primary.alias, mac: pair.primary.mac ?? pair.standby.mac, vf: await host.vfs.adopt(input.vm, pair.primary.hostPciAddress, input.workflowId) }
+      : null;
     return { vm: { memoryMiB: vm.memoryMiB, standby: { alias: pair.standby.alias, mac: pair.standby.mac }, primary } };
   },
 });
-
-/** The VF the VM holds here: from its PCI address, or (emulated) from the pool's booking, adopting it if unbooked. */
-async function heldVf(host: HostServices, vm: string, owner: string, primary: NetInterface): Promise<VfRef> {
-  if (primary.hostPciAddress) {
-    return (await host.vfs.findByPciAddress(primary.hostPciAddress)) ?? { id: primary.hostPciAddress, kind: 'pci', pciAddress: primary.hostPciAddress };
-  }
-  const booked = await host.vfs.bookingOf(vm);
-  if (booked?.vf) return booked.vf;
-  const free = await host.vfs.firstFree();
-  if (!free) throw new PreflightError(`${vm} on ${host.name} holds a VF the pool cannot account for, and the pool has none free to record it as`);
-  await host.vfs.markAttached(vm, free, owner);
-  return free;
-}

@@ -15,6 +15,11 @@ export interface Hypervisor {
   /** Throws VmNotFoundError when the VM is not defined on this host. */
   describeVm(vm: string): Promise<VmDescription>;
   freeMemoryMiB(): Promise<number>;
+  /**
+   * Every domain here that holds a VF: a PCI hostdev (address given) or, on the testbed, the emulated
+   * primary (address null). The VF pool books these so it never hands out a VF someone holds.
+   */
+  vfHolders(): Promise<VfHolder[]>;
 
   /** Sets `<link state>` of one interface, addressed by alias (never by MAC: the teamed pair shares one). */
   setLinkState(vm: string, alias: string, state: 'up' | 'down'): Promise<void>;
@@ -41,6 +46,11 @@ export interface VmSummary {
   name: string;
   state: RunState;
   memoryMiB: number;
+}
+
+export interface VfHolder {
+  vm: string;
+  pciAddress: string | null;
 }
 
 export interface VmDescription extends DomainDescription {

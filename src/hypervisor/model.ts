@@ -24,11 +24,12 @@ import type {
   MigrationResult,
   MigrationTarget,
   PrimarySpec,
+  VfHolder,
   VmDescription,
   VmSummary,
 } from './hypervisor.js';
 
-export type ModelOp = 'listVms' | 'describeVm' | 'freeMemoryMiB' | 'setLinkState' | 'detachInterface' | 'attachPrimary' | 'migrate' | 'migrationJob' | 'abortMigration';
+export type ModelOp = 'listVms' | 'describeVm' | 'freeMemoryMiB' | 'vfHolders' | 'setLinkState' | 'detachInterface' | 'attachPrimary' | 'migrate' | 'migrationJob' | 'abortMigration';
 
 export interface ModelFault {
   host: string;
@@ -96,6 +97,8 @@ export class ModelFleet {
   private readonly hosts = new Map<string, HostState>();
   private readonly faults: (ModelFault & { left: number })[] = [];
   readonly log: ModelOpRecord[] = [];
+  /** Migration jobs started per VM: a retry that follows a running job must not start a second one. */
+  readonly jobsStarted = new Map<string, number>();
   /** Per VM: since when it has had no usable link (VF gone and standby down), and the gaps so far. */
   private readonly offline = new Map<string, { since: number | null; gapsMs: number[] }>();
 
@@ -236,6 +239,11 @@ export class ModelHypervisor implements Hypervisor {
     return h.memoryMiB - [...h.vms.values()].reduce((sum, v) => sum + v.memoryMiB, 0);
   }
 
+  async vfHolders(): Promise<VfHolder[]> {
+    await this.fleet.enter(this.hostName, 'vfHolders', null);
+    return [...this.host().vms.values()].flatMap((v) => v.interfaces.filter((i) => i.type === 'hostdev').map((i) => ({ vm: v.name, pciAddress: i.hostPciAddress })));
+  }
+
   async setLinkState(vm: string, alias: string, state: 'up' | 'down'): Promise<void> {
     if ((await this.fleet.enter(this.hostName, 'setLinkState', vm, state)) === 'hang') return never();
     const nic = this.vm(vm).interfaces.find((i) => i.alias === alias);
@@ -306,6 +314,7 @@ export class ModelHypervisor implements Hypervisor {
     }
     const dest = this.fleet.state(target.host);
     if (dest.down) throw new MigrationFailedError(`cannot connect to ${target.uri}: ${target.host} is down (model)`, this.hostName);
+    this.fleet.jobsStarted.set(vm, (this.fleet.jobsStarted.get(vm) ?? 0) + 1);
     const total = v.memoryMiB * 1048576;
     const progress: MigrationProgress = { elapsedMs: 0, dataTotalBytes: total, dataProcessedBytes: 0, dataRemainingBytes: total };
     const durationMs = this.fleet.options.migrationMs ?? 0;

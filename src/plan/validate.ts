@@ -37,7 +37,8 @@ export function validatePlan(raw: unknown, catalog: ActivityCatalog): PlanValida
   const steps = rawSteps.map((s, i) => walkStep(s, `spec.steps[${i}]`, i, false, located, problems));
   checkIds(rawSteps, problems);
   for (const entry of located) checkActivityStep(entry, catalog, problems);
-  checkPivotRules(located, catalog, problems);
+  // A step whose shape is broken may be the pivot: don't also claim the plan has none.
+  if (steps.every((s) => s !== null) || located.some((l) => l.step.pivot)) checkPivotRules(located, catalog, problems);
 
   if (problems.length || !top.success || steps.some((s) => s === null)) return { ok: false, problems };
   return { ok: true, plan: { ...top.data, spec: { steps: steps as Step[] } } as Plan };

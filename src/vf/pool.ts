@@ -1,4 +1,4 @@
-import type { VfRef } from '../hypervisor/hypervisor.js';
+import type { VfHolder, VfRef } from '../hypervisor/hypervisor.js';
 import { InsufficientMemoryError, NoFreeVfError } from '../errors.js';
 import { Serial } from '../util/serial.js';
 import type { Booking, VfLedger } from './ledger.js';
@@ -30,11 +30,14 @@ export class VfPool {
     readonly host: string,
     private readonly provider: VfProvider,
     private readonly ledger: VfLedger,
+    /** Who holds a VF on this host right now (from the hypervisor), including VMs vfmigrate never saw. */
+    private readonly holders: () => Promise<VfHolder[]>,
   ) {}
 
   reserve(req: ReserveRequest): Promise<VfRef> {
     return this.serial.run(async () => {
-      const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+      const vfs = await this.provider.list();
+      const bookings = await this.reconcile(vfs);
       const existing = bookings.find((b) => b.vm === req.vm);
       if (existing) {
         const vf = vfs.find((v) => v.id === existing.vfId);
@@ -57,7 +60,44 @@ export class VfPool {
     });
   }
 
-  /** Records that `vm` holds `vf` on this host: after an attach, or when adopting a VM found holding one. */
+  /**
+   * The VF `vm` holds here, booked as attached: by its PCI address, or (emulated, no address) the VF
+   * already booked for it or a free one. Preflight calls this so a rollback can put back exactly that VF.
+   */
+  adopt(vm: string, pciAddress: string | null, owner: string): Promise<VfRef> {
+    return this.serial.run(async () => {
+      const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+      const vf = this.heldBy(vm, pciAddress, vfs, bookings);
+      if (!vf) throw new NoFreeVfError(`${this.host}: ${vm} holds a VF this host's pool does not list, and none is free to record it as`);
+      if (!bookings.some((b) => b.vm === vm && b.vfId === vf.id)) {
+        await this.ledger.write([...bookings.filter((b) => b.vm !== vm), booking(vf, vm, 'attached', 0, owner)]);
+      }
+      return vf;
+    });
+  }
+
+  /** Books, as attached, every VF a domain holds that the ledger does not know about yet. Never drops bookings. */
+  private async reconcile(vfs: VfRef[]): Promise<Booking[]> {
+    const [holders, bookings] = await Promise.all([this.holders(), this.ledger.read()]);
+    const added: Booking[] = [];
+    for (const holder of holders) {
+      const all = [...bookings, ...added];
+      if (all.some((b) => b.vm === holder.vm)) continue;
+      const vf = this.heldBy(holder.vm, holder.pciAddress, vfs, all);
+      if (vf && !all.some((b) => b.vfId === vf.id)) added.push(booking(vf, holder.vm, 'attached', 0, 'found-on-host'));
+    }
+    if (added.length) await this.ledger.write([...bookings, ...added]);
+    return [...bookings, ...added];
+  }
+
+  private heldBy(vm: string, pciAddress: string | null, vfs: VfRef[], bookings: Booking[]): VfRef | null {
+    if (pciAddress) return vfs.find((v) => v.pciAddress === pciAddress) ?? { id: pciAddress, kind: 'pci', pciAddress };
+    const mine = bookings.find((b) => b.vm === vm);
+    const booked = new Set(bookings.map((b) => b.vfId));
+    return (mine && vfs.find((v) => v.id === mine.vfId)) ?? vfs.find((v) => !booked.has(v.id)) ?? null;
+  }
+
+  /** Records that `vm` holds `vf` on this host (after an attach). */
   markAttached(vm: string, vf: VfRef, owner: string): Promise<void> {
     return this.serial.run(async () => {
       const bookings = await this.ledger.read();
@@ -85,17 +125,6 @@ export class VfPool {
     const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
     const booking = bookings.find((b) => b.vm === vm);
     return booking ? { booking, vf: vfs.find((v) => v.id === booking.vfId) ?? null } : null;
-  }
-
-  async findByPciAddress(address: string): Promise<VfRef | null> {
-    return (await this.provider.list()).find((v) => v.pciAddress === address) ?? null;
-  }
-
-  /** Any VF nobody has booked (used to adopt a VM that came up holding an unbooked emulated VF). */
-  async firstFree(): Promise<VfRef | null> {
-    const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
-    const booked = new Set(bookings.map((b) => b.vfId));
-    return vfs.find((v) => !booked.has(v.id)) ?? null;
   }
 
   async status(): Promise<PoolStatus> {

@@ -7,11 +7,13 @@ import { PciListProvider } from '../vf/provider.js';
 
 /** A model host's services: its VFs are the model's PCI addresses, booked in memory. */
 export function modelHostServices(fleet: ModelFleet, name: string, opts: { network?: HostNetwork; progressSignalMs?: number } = {}): HostServices {
+  const hypervisor = fleet.hypervisor(name);
+  const provider = new PciListProvider(fleet.vfAddresses(name).map((pci, vfIndex) => ({ pci, pf: `${name}-pf0`, vfIndex })));
   return {
     name,
     migrationUri: `model://${name}`,
-    hypervisor: fleet.hypervisor(name),
-    vfs: new VfPool(name, new PciListProvider(fleet.vfAddresses(name).map((pci) => ({ pci }))), new MemoryLedger()),
+    hypervisor,
+    vfs: new VfPool(name, provider, new MemoryLedger(), () => hypervisor.vfHolders()),
     network: opts.network ?? noHostNetwork,
     primaryMode: 'hostdev',
     progressSignalMs: opts.progressSignalMs ?? 2000,

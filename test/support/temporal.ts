@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadTemporalDevConfig } from '../../src/config/temporal-dev.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 
@@ -15,7 +15,13 @@ export interface TestTemporal {
   close(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 export async function testTemporal(): Promise<TestTemporal> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger((process.env.VFMIGRATE_TEST_LOG as 'INFO' | undefined) ?? 'WARN') });
+    runtimeInstalled = true;
+  }
   let server: DevServer | null = null;
   let address = process.env.VFMIGRATE_TEST_TEMPORAL_ADDRESS;
   let namespace = process.env.VFMIGRATE_TEST_TEMPORAL_NAMESPACE;

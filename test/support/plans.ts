@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { parsePlanText, planFileFor, type PlanLoad } from '../../src/plan/load.js';
+
+export type LoadedPlan = Extract<PlanLoad, { ok: true }>;
+type RawStep = Record<string, unknown> & { id: string };
+
+/**
+ * A shipped plan with some steps changed (shorter retries or deadlines, so fault tests finish in
+ * seconds). Goes through the same parser and validator as any user's plan.
+ */
+export function planWith(name: string, edits: Record<string, Record<string, unknown>>): LoadedPlan {
+  const raw = parse(readFileSync(planFileFor(name), 'utf8')) as { spec: { steps: RawStep[] } };
+  const edit = (step: RawStep): void => {
+    Object.assign(step, edits[step.id] ?? {});
+    (step.parallel as RawStep[] | undefined)?.forEach(edit);
+  };
+  raw.spec.steps.forEach(edit);
+  const loaded = parsePlanText(stringify(raw), `${name} (edited for a test)`);
+  if (!loaded.ok) throw new Error(`test plan is invalid:\n${loaded.problems.join('\n')}`);
+  return loaded;
+}
+
+/** Fast retries for the steps after the pivot, so a degraded run ends in about a second. */
+export const quickForward = { retry: { maximumAttempts: 3, initialInterval: '100ms', maximumInterval: '200ms' } };
