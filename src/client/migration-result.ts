@@ -11,7 +11,7 @@ export async function migrationReport(handle: WorkflowHandle<typeof migrateVm>):
   try {
     return await handle.result();
   } catch (err) {
-    const report = err instanceof WorkflowFailedError ? reportIn(err.cause) : null;
+    const report = err instanceof WorkflowFailedError ? (reportIn(err.cause) ?? (await reportInMemo(handle))) : null;
     if (report) return report;
     throw err;
   }
@@ -23,6 +23,12 @@ function reportIn(cause: unknown): MigrationReport | null {
     return report?.outcome ? report : null;
   }
   return null;
+}
+
+async function reportInMemo(handle: WorkflowHandle<typeof migrateVm>): Promise<MigrationReport | null> {
+  const { memo } = await handle.describe();
+  const report = memo?.report as MigrationReport | undefined;
+  return report?.outcome ? report : null;
 }
 
 export function queryProgress(handle: WorkflowHandle<typeof migrateVm>): Promise<MigrationProgress> {

@@ -195,6 +195,8 @@ class MigrationRun {
     this.setPhase(phaseOf[outcome]);
     const report: MigrationReport = { ...this.progress(), outcome, location, message, durationMs: Date.now() - this.startedAt, failedStep };
     this.publishDetails(message);
+    // Kept in the memo too: a cancelled run's failure carries no details, and the memo outlives workers.
+    wf.upsertMemo({ report });
     if (outcome === 'migrated') return report;
     if (outcome === 'cancelled') throw new wf.CancelledFailure(message, [report]);
     throw wf.ApplicationFailure.create({ type: migrationFailureTypes[outcome], message, nonRetryable: true, details: [report] });

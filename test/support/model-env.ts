@@ -8,6 +8,9 @@ import { modelHostServices } from '../../src/workers/model-host-services.js';
 import { createControlWorker } from '../../src/workers/control-worker.js';
 import { createHostWorker } from '../../src/workers/host-worker.js';
 import type { TestTemporal } from './temporal.js';
+import { waitFor } from './wait.js';
+import { requireWorkers } from '../../src/client/worker-check.js';
+import { controlQueue, hostQueue } from '../../src/temporal/names.js';
 
 export interface ModelHostSpec {
   name: string;
@@ -49,7 +52,20 @@ export class ModelEnv {
   async start(): Promise<this> {
     await this.startControl();
     await Promise.all([...this.services.keys()].map((h) => this.startHost(h)));
+    await this.pollersVisible([...this.services.keys()]);
     return this;
+  }
+
+  /** A worker's first poll reaches the server a moment after run(); wait so the start-up check sees it. */
+  async pollersVisible(hosts: string[]): Promise<void> {
+    const needs = [
+      { queue: controlQueue(this.queuePrefix), kind: 'workflow' as const, hint: '' },
+      ...hosts.map((h) => ({ queue: hostQueue(this.queuePrefix, h), kind: 'activity' as const, hint: '' })),
+    ];
+    await waitFor('workers polling', async () => {
+      await requireWorkers(this.temporal.client, this.temporal.namespace, needs);
+      return true;
+    });
   }
 
   async startControl(): Promise<void> {

@@ -1,0 +1,63 @@
+/**
+ * Records real workflow histories for the replay tests: `npm run build && node lib/test/replay/record-histories.js`.
+ * Run it when a NEW behaviour needs a fixture; never re-record existing fixtures to make a replay test
+ * pass: a replay failure means the interpreter change needs a `patched()` guard.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { migrationReport, queryProgress } from '../../src/client/migration-result.js';
+import { InvalidOperationError } from '../../src/hypervisor/errors.js';
+import { ModelEnv } from '../support/model-env.js';
+import { planWith, quickForward } from '../support/plans.js';
+import { testTemporal } from '../support/temporal.js';
+import { waitFor } from '../support/wait.js';
+
+const dir = path.resolve(import.meta.dirname, '../../../test/fixtures/histories');
+const temporal = await testTemporal();
+const hosts = [
+  { name: 'hostA', vfs: 2, vms: [{ name: 'vm-h' }] },
+  { name: 'hostB', vfs: 2 },
+];
+
+async function record(name: string, scenario: (env: ModelEnv) => Promise<{ workflowId: string }>, options = {}): Promise<void> {
+  const env = await new ModelEnv(temporal, hosts, options).start();
+  try {
+    const { workflowId } = await scenario(env);
+    const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    await writeFile(path.join(dir, `${name}.json`), historyToJSON(history));
+    console.log(`recorded ${name}: ${history.events?.length} events`);
+  } finally {
+    await env.shutdown();
+  }
+}
+
+await record('migrated', async (env) => {
+  const run = await env.migrate('vm-h', 'hostA', 'hostB');
+  await migrationReport(run.handle);
+  return run;
+});
+await record('rolled-back-at-detach', async (env) => {
+  env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'fail', error: (h) => new InvalidOperationError('injected', h) });
+  const run = await env.migrate('vm-h', 'hostA', 'hostB');
+  await migrationReport(run.handle);
+  return run;
+});
+await record(
+  'cancelled-during-migrate',
+  async (env) => {
+    const run = await env.migrate('vm-h', 'hostA', 'hostB');
+    await waitFor('migration under way', async () => ((await queryProgress(run.handle)).migration?.dataProcessedBytes ?? 0) > 0);
+    await run.handle.cancel();
+    await migrationReport(run.handle);
+    return run;
+  },
+  { migrationMs: 3000, progressTicks: 30 },
+);
+await record('degraded', async (env) => {
+  env.fleet.injectFault({ host: 'hostB', op: 'attachPrimary', mode: 'fail', times: Infinity });
+  const run = await env.migrate('vm-h', 'hostA', 'hostB', { plan: planWith('sriov-live-migration', { 'attach-vf': quickForward }) });
+  await migrationReport(run.handle);
+  return run;
+});
+await temporal.close();
