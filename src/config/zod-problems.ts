@@ -20,7 +20,10 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], prefix = ''
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `missing (expected ${issue.expected})`;
+  // zod 4 leaves the input out of issues unless asked; its message still says what was received.
+  if (issue.code === 'invalid_type') {
+    return issue.message.endsWith('received undefined') ? `missing (expected ${issue.expected})` : issue.message.replace(/^Invalid input: /, '');
+  }
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return issue.message;
 }

@@ -43,6 +43,7 @@ class MigrationRun {
   private migration: MigrationBytes | null = null;
   private cancelRequested = false;
   private outcome: Outcome | null = null;
+  private phasePerMember = false;
   private readonly startedAt = Date.now();
 
   constructor(private readonly req: MigrationRequest) {
@@ -58,11 +59,17 @@ class MigrationRun {
   }
 
   async run(): Promise<MigrationReport> {
-    wf.upsertSearchAttributes([
-      { key: VmName, value: this.req.vm },
-      { key: SourceHost, value: this.req.source },
-      { key: DestinationHost, value: this.req.destination },
-    ]);
+    // Clients set these at start (visible before the first task); a starter that did not gets them here.
+    // Patched: runs recorded before this skipped nothing (and upserted a phase per group member).
+    const fewerUpserts = wf.patched(patches.fewerUpserts);
+    this.phasePerMember = !fewerUpserts;
+    if (!fewerUpserts || wf.workflowInfo().typedSearchAttributes.get(VmName) === undefined) {
+      wf.upsertSearchAttributes([
+        { key: VmName, value: this.req.vm },
+        { key: SourceHost, value: this.req.source },
+        { key: DestinationHost, value: this.req.destination },
+      ]);
+    }
     const steps = this.req.plan.steps;
     const pivot = steps.findIndex((s) => s.kind === 'activity' && s.pivot);
     for (const [i, step] of steps.entries()) {
@@ -77,10 +84,10 @@ class MigrationRun {
     return this.succeed();
   }
 
-  private async runStep(step: ResolvedStep): Promise<void> {
-    this.setPhase(step.id);
+  private async runStep(step: ResolvedStep, top = true): Promise<void> {
+    if (top || this.phasePerMember) this.setPhase(step.id);
     if (step.kind === 'parallel') {
-      const results = await Promise.allSettled(step.steps.map((s) => this.runStep(s)));
+      const results = await Promise.allSettled(step.steps.map((s) => this.runStep(s, false)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       return;
@@ -246,6 +253,11 @@ class MigrationRun {
     return call.on === 'control' ? controlQueue(this.req.queuePrefix) : hostQueue(this.req.queuePrefix, this.runsOn(call));
   }
 }
+
+/** Interpreter changes that alter the commands a run issues; each guarded with `patched()` (see test/replay). */
+const patches = {
+  fewerUpserts: 'fewer-search-attribute-upserts',
+} as const;
 
 const phaseOf: Record<Outcome, string> = {
   migrated: 'Completed',

@@ -1,9 +1,10 @@
 /**
  * Records real workflow histories for the replay tests: `npm run build && node lib/test/replay/record-histories.js`.
- * Run it when a NEW behaviour needs a fixture; never re-record existing fixtures to make a replay test
- * pass: a replay failure means the interpreter change needs a `patched()` guard.
+ * Only fixtures that do not exist yet are recorded. Never re-record an existing fixture to make a replay
+ * test pass: a replay failure means the interpreter change needs a `patched()` guard. When a patch lands,
+ * add a scenario under a new name so both the old and the new code path stay covered.
  */
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { migrationReport, queryProgress } from '../../src/client/migration-result.js';
@@ -21,22 +22,27 @@ const hosts = [
 ];
 
 async function record(name: string, scenario: (env: ModelEnv) => Promise<{ workflowId: string }>, options = {}): Promise<void> {
+  const file = path.join(dir, `${name}.json`);
+  if (await access(file).then(() => true, () => false)) return;
   const env = await new ModelEnv(temporal, hosts, options).start();
   try {
     const { workflowId } = await scenario(env);
     const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
-    await writeFile(path.join(dir, `${name}.json`), historyToJSON(history));
+    await writeFile(file, historyToJSON(history));
     console.log(`recorded ${name}: ${history.events?.length} events`);
   } finally {
     await env.shutdown();
   }
 }
 
-await record('migrated', async (env) => {
+const migrated = async (env: ModelEnv): Promise<{ workflowId: string }> => {
   const run = await env.migrate('vm-h', 'hostA', 'hostB');
   await migrationReport(run.handle);
   return run;
-});
+};
+await record('migrated', migrated);
+// After patch "fewer-search-attribute-upserts".
+await record('migrated-fewer-upserts', migrated);
 await record('rolled-back-at-detach', async (env) => {
   env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'fail', error: (h) => new InvalidOperationError('injected', h) });
   const run = await env.migrate('vm-h', 'hostA', 'hostB');

@@ -19,7 +19,7 @@ let runtimeInstalled = false;
 
 export async function testTemporal(): Promise<TestTemporal> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger((process.env.VFMIGRATE_TEST_LOG as 'INFO' | undefined) ?? 'WARN') });
+    Runtime.install({ logger: new DefaultLogger((process.env.VFMIGRATE_TEST_LOG as 'INFO' | undefined) ?? 'ERROR') });
     runtimeInstalled = true;
   }
   let server: DevServer | null = null;

@@ -1,0 +1,62 @@
+/**
+ * Orchestration overhead of the default plan: 50 sequential and 50 concurrent migrations on the MODEL
+ * hypervisors with zero-latency operations, against the real local Temporal dev server (in memory).
+ * Every millisecond measured is Temporal + vfmigrate, since the model does no work.
+ *   npm run bench:overhead   (goal: median <= 150 ms per migration)
+ */
+import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
+import { migrationReport } from '../src/client/migration-result.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { ModelEnv } from '../test/support/model-env.js';
+import { testTemporal } from '../test/support/temporal.js';
+import { fmt, median, percentile } from './stats.js';
+import { printTimeline } from './timeline.js';
+
+const count = Number(process.env.BENCH_COUNT ?? 50);
+const config = await loadTemporalDevConfig();
+const server = await startDevServer(config, { headless: true, inMemory: true, freePorts: true, logFile: '/dev/null' });
+process.env.VFMIGRATE_TEST_TEMPORAL_ADDRESS = server.address;
+process.env.VFMIGRATE_TEST_TEMPORAL_NAMESPACE = server.namespace;
+const temporal = await testTemporal();
+
+async function timed(env: ModelEnv, vm: string): Promise<number> {
+  const t0 = performance.now();
+  const run = await env.migrate(vm, 'hostA', 'hostB', { checkWorkers: false });
+  const report = await migrationReport(run.handle);
+  if (report.outcome !== 'migrated') throw new Error(`${vm}: ${report.message}`);
+  return performance.now() - t0;
+}
+
+async function round(label: string, concurrent: boolean): Promise<void> {
+  const vms = Array.from({ length: count }, (_, i) => ({ name: `${label}-${i}`, memoryMiB: 1024 }));
+  const env = await new ModelEnv(temporal, [
+    { name: 'hostA', vfs: count, vms },
+    { name: 'hostB', vfs: count },
+  ]).start();
+  try {
+    await timed(env, vms[0]!.name); // warm-up: bundle caches, first workflow task, connections
+    const rest = vms.slice(1).map((v) => v.name);
+    const t0 = performance.now();
+    const times = concurrent ? await Promise.all(rest.map((vm) => timed(env, vm))) : await sequential(env, rest);
+    const wall = (performance.now() - t0) / 1000;
+    if (process.env.BENCH_TIMELINE) await printTimeline(temporal.client, `migrate/${rest[rest.length - 1]}`);
+    console.log(
+      `${label.padEnd(10)} n=${times.length}  median ${fmt(median(times))}  p95 ${fmt(percentile(times, 95))}  max ${fmt(Math.max(...times))}  ` +
+        `${(times.length / wall).toFixed(1)} migrations/s`,
+    );
+  } finally {
+    await env.shutdown();
+  }
+}
+
+async function sequential(env: ModelEnv, vms: string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const vm of vms) times.push(await timed(env, vm));
+  return times;
+}
+
+console.log(`default plan (12 activities, 1 parallel group), model hypervisors with zero latency, dev server ${server.address}`);
+await round('sequential', false);
+await round('concurrent', true);
+await temporal.close();
+await server.stop();

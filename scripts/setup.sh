@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Everything vfmigrate needs on a fresh Debian machine (root): npm packages, the TypeScript build, the
+# Temporal CLI (built from Go modules, cached under .cache/temporal), and the libvirt testbed's packages,
+# kernel and guest (cached under .cache/testbed). Idempotent: what is already there is skipped.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "error: $1 is required ($2)" >&2; exit 1; }; }
+need node "Node.js >= 20.3"
+need npm "npm"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=3)?0:1)' \
+  || { echo "error: Node.js >= 20.3 is required (found $(node -v))" >&2; exit 1; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+echo "== build"
+npm run --silent build
+echo "== Temporal CLI"
+scripts/build-temporal-cli.sh
+if [ "${VFMIGRATE_SKIP_TESTBED:-0}" != 1 ]; then
+  echo "== libvirt testbed (packages, kernel, guest)"
+  scripts/testbed.sh install
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs every test suite (unit, engine, replay, end-to-end on the real two-host
+# libvirt testbed) against one real Temporal dev server. `.ci/run` runs exactly this.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+scripts/setup.sh
+status=0
+node lib/test/run.js "$@" || status=$?
+# The e2e tests leave the testbed up for speed between files; stop what they started.
+scripts/testbed.sh down >/dev/null 2>&1 || true
+exit "$status"
