@@ -1,0 +1,542 @@
+/**
+ * The libvirt adapter of the `Hypervisor` port, driving one host's libvirtd through `virsh` (the npm
+ * bindings lack attach/detach/update/migrate/job support, background.md). Every mutating call checks the
+ * live state first (so a retry never acts twice) and confirms its effect in the live XML before returning.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DomainDescription, NetInterface } from '../domain/description.js';
+import { interfaceXml, interfaceXmlWithLink, primaryInterfaceXml } from '../domain/interface-xml.js';
+import { parseDomainXml } from '../domain/parse-domain-xml.js';
+import { findTeamingPair, type PrimaryMode } from '../domain/teaming.js';
+import {
+  ConnectionFailedError,
+  DeviceStuckError,
+  HypervisorError,
+  InvalidOperationError,
+  MigrationAbortedError,
+  MigrationFailedError,
+  TimedOutError,
+  VmNotFoundError,
+} from './errors.js';
+import type {
+  Hypervisor,
+  MigrateHooks,
+  MigrateOptions,
+  MigrationProgress,
+  MigrationResult,
+  MigrationTarget,
+  PrimarySpec,
+  RunState,
+  VfHolder,
+  VmDescription,
+  VmSummary,
+} from './hypervisor.js';
+import { runVirsh, runVirshWithFile } from './virsh-command.js';
+
+export interface VirshHypervisorOptions {
+  hostName: string;
+  uri: string;
+  primaryMode: PrimaryMode;
+  /** Timeout of each virsh call, and the bound on confirming a link change or an abort. Default 30 s. */
+  commandTimeoutMs?: number;
+  /** How often a device change is re-checked in the live XML. Default 100 ms. */
+  pollMs?: number;
+  /** How often a running migration job is polled for progress. Default 500 ms. */
+  progressMs?: number;
+}
+
+/**
+ * The `virsh migrate` client only waits for libvirtd, which runs the p2p job on its own (killing the
+ * client does not stop it); so this timeout is hygiene, and the job is followed further if it fires.
+ */
+const MIGRATE_PROCESS_TIMEOUT_MS = 6 * 3600_000;
+const VFHOLDERS_CONCURRENCY = 4;
+
+export class VirshHypervisor implements Hypervisor {
+  readonly hostName: string;
+  private readonly uri: string;
+  private readonly primaryMode: PrimaryMode;
+  private readonly timeoutMs: number;
+  private readonly pollMs: number;
+  private readonly progressMs: number;
+
+  constructor(opts: VirshHypervisorOptions) {
+    this.hostName = opts.hostName;
+    this.uri = opts.uri;
+    this.primaryMode = opts.primaryMode;
+    this.timeoutMs = opts.commandTimeoutMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 100;
+    this.progressMs = opts.progressMs ?? 500;
+  }
+
+  // ---- inventory -------------------------------------------------------------------------------
+
+  async listVms(): Promise<VmSummary[]> {
+    return parseDomStats(await this.virsh(['domstats', '--state', '--balloon', '--raw']));
+  }
+
+  async describeVm(vm: string): Promise<VmDescription> {
+    const [xml, state] = await Promise.all([this.liveXml(vm), this.state(vm)]);
+    return { ...parseDomainXml(xml), state };
+  }
+
+  async freeMemoryMiB(): Promise<number> {
+    return parseNodeMemStats(await this.virsh(['nodememstats']));
+  }
+
+  /** One dumpxml per active domain (only active ones hold a device). */
+  async vfHolders(): Promise<VfHolder[]> {
+    const names = (await this.virsh(['list', '--name'])).split('\n').map((n) => n.trim()).filter((n) => n !== '');
+    const perVm = await mapLimit(names, VFHOLDERS_CONCURRENCY, async (vm) => {
+      const xml = await this.liveXml(vm).catch(notFoundAsNull);
+      return xml === null ? [] : vfHoldersOf(parseDomainXml(xml), this.primaryMode);
+    });
+    return perVm.flat();
+  }
+
+  // ---- devices ---------------------------------------------------------------------------------
+
+  async setLinkState(vm: string, alias: string, state: 'up' | 'down'): Promise<void> {
+    const xml = await this.liveXml(vm);
+    const nic = nicByAlias(parseDomainXml(xml), alias);
+    if (!nic) throw new InvalidOperationError(`${vm} on ${this.hostName} has no interface with alias ${alias}`, this.hostName);
+    if (nic.link === state) return;
+    await this.virshWithFile(interfaceXmlWithLink(xml, alias, state), (file) => ['update-device', '--domain', vm, '--file', file, '--live']);
+    const done = await this.pollUntil(Date.now() + this.timeoutMs, async () => nicByAlias(await this.liveDescription(vm), alias)?.link === state);
+    if (!done) throw new TimedOutError(`${vm} on ${this.hostName}: link of ${alias} did not turn ${state} within ${this.timeoutMs} ms`, this.hostName);
+  }
+
+  /**
+   * Also removes the interface from the persistent definition: `migrate --persistent` sends the source's
+   * definition, and a VF detached only live would come back on the destination with the source's PCI address.
+   */
+  async detachInterface(vm: string, alias: string, opts: { deadlineMs: number }): Promise<void> {
+    const deadline = Date.now() + opts.deadlineMs;
+    const inLive = await this.requestDetach(vm, alias).catch((err: unknown) => {
+      // The device left between our look and our request (an earlier unplug completing): look again.
+      if (err instanceof InvalidOperationError && err.message.includes('no device found with alias')) return this.requestDetach(vm, alias);
+      throw err;
+    });
+    if (!inLive) return;
+    // detach-device-alias only asks the guest; the device is gone once libvirt saw QEMU's DEVICE_DELETED.
+    const gone = await this.pollUntil(deadline, async () => nicByAlias(await this.liveDescription(vm), alias) === null);
+    if (!gone) {
+      throw new DeviceStuckError(
+        `${vm} on ${this.hostName} did not release ${alias} within ${opts.deadlineMs} ms (guest paused or unresponsive?); ` +
+          'the unplug request stays pending and may still complete later',
+        this.hostName,
+      );
+    }
+  }
+
+  /** Asks libvirt to remove the interface wherever it still is; says whether the live domain had it. */
+  private async requestDetach(vm: string, alias: string): Promise<boolean> {
+    const { live, config } = await this.look(vm);
+    const inLive = nicByAlias(live, alias) !== null;
+    const inConfig = config !== null && nicByAlias(config, alias) !== null;
+    const scopes = [...(inLive ? ['--live'] : []), ...(inConfig ? ['--config'] : [])];
+    // libvirt checks every scope before touching any, so a failed request changed nothing.
+    if (scopes.length > 0) await this.virsh(['detach-device-alias', '--domain', vm, '--alias', alias, ...scopes]);
+    return inLive;
+  }
+
+  async attachPrimary(vm: string, primary: PrimarySpec, opts: { deadlineMs: number }): Promise<void> {
+    const deadline = Date.now() + opts.deadlineMs;
+    const inLive = await this.requestAttach(vm, primary).catch((err: unknown) => {
+      // Another attempt attached it between our look and our request: look again.
+      if (err instanceof InvalidOperationError && err.message.includes('non unique alias')) return this.requestAttach(vm, primary);
+      throw err;
+    });
+    if (inLive) return;
+    const present = await this.pollUntil(deadline, async () => primaryIn(await this.liveDescription(vm), primary) !== null);
+    if (!present) {
+      throw new TimedOutError(`${vm} on ${this.hostName}: ${primary.alias} was attached but is not in the live XML after ${opts.deadlineMs} ms`, this.hostName);
+    }
+  }
+
+  /** Attaches the primary wherever it is missing (live, persistent definition); says whether the live domain had it. */
+  private async requestAttach(vm: string, primary: PrimarySpec): Promise<boolean> {
+    const { xml, live, config } = await this.look(vm);
+    const inLive = primaryIn(live, primary) !== null;
+    const inConfig = config === null || (await this.configPrimaryCurrent(vm, config, primary));
+    if (inLive && inConfig) return true;
+    const device = primaryInterfaceXml(primary, this.primaryMode, this.standbyTemplate(vm, xml, primary));
+    const scopes = [...(inLive ? [] : ['--live']), ...(inConfig ? [] : ['--config'])];
+    await this.virshWithFile(device, (file) => ['attach-device', '--domain', vm, '--file', file, ...scopes]);
+    return inLive;
+  }
+
+  /** The emulated primary is modelled on the standby (its type and source); a real VF needs no template. */
+  private standbyTemplate(vm: string, xml: string, primary: PrimarySpec): string | null {
+    if (this.primaryMode === 'hostdev') return null;
+    const standby = interfaceXml(xml, primary.standbyAlias);
+    if (standby === null) {
+      throw new InvalidOperationError(`${vm} on ${this.hostName} has no standby interface ${primary.standbyAlias} to team the primary with`, this.hostName);
+    }
+    return standby;
+  }
+
+  /**
+   * True when the persistent definition already holds this very primary. A stale one (e.g. the source's
+   * VF, carried over by `migrate --persistent`) is removed so the new one replaces it.
+   */
+  private async configPrimaryCurrent(vm: string, config: DomainDescription, primary: PrimarySpec): Promise<boolean> {
+    const nic = primaryIn(config, primary);
+    if (nic === null) return false;
+    if (sameBacking(nic, primary, this.primaryMode)) return true;
+    if (nic.alias === null) {
+      throw new InvalidOperationError(`${vm} on ${this.hostName}: the persistent definition holds another primary without an alias; remove it by hand`, this.hostName);
+    }
+    await this.virsh(['detach-device-alias', '--domain', vm, '--alias', nic.alias, '--config']);
+    return false;
+  }
+
+  // ---- migration -------------------------------------------------------------------------------
+
+  async migrate(vm: string, target: MigrationTarget, opts: MigrateOptions, hooks: MigrateHooks): Promise<MigrationResult> {
+    if ((await this.locate(vm, target)) === 'target') {
+      return { durationMs: 0, dataProcessedBytes: 0, downtimeMs: null, alreadyThere: true };
+    }
+    const job = await this.migrationJob(vm);
+    if (job === null && hooks.signal.aborted) throw this.abortedError(vm, target);
+    return this.runMigration(vm, target, hooks, job === null ? await this.startMigration(vm, target, opts) : null);
+  }
+
+  async migrationJob(vm: string): Promise<MigrationProgress | null> {
+    try {
+      return migrationOutProgress(parseJobInfo(await this.virsh(['domjobinfo', '--domain', vm, '--rawstats'])));
+    } catch (err) {
+      // Gone, or shut off while a finished migration is being cleaned up: no job either way.
+      if (err instanceof VmNotFoundError || err instanceof InvalidOperationError) return null;
+      throw err;
+    }
+  }
+
+  /** Aborts the migration job (if any) and waits until libvirt no longer reports it. */
+  async abortMigration(vm: string): Promise<void> {
+    if ((await this.migrationJob(vm)) === null) return;
+    await this.requestAbort(vm);
+    const over = await this.pollUntil(Date.now() + this.timeoutMs, async () => (await this.migrationJob(vm)) === null);
+    if (!over) throw new TimedOutError(`the migration job of ${vm} on ${this.hostName} was still running ${this.timeoutMs} ms after domjobabort`, this.hostName);
+  }
+
+  /** Where the VM runs now: here (also mid-migration) or already on the target. */
+  private async locate(vm: string, target: MigrationTarget): Promise<'here' | 'target'> {
+    const here = await this.state(vm).catch(notFoundAsNull);
+    if (here === 'running' || here === 'paused') return 'here';
+    const there = await this.targetState(vm, target).catch(notFoundAsNull);
+    if (there === 'running' || there === 'paused') return 'target';
+    if (here !== null) {
+      throw new InvalidOperationError(`${vm} is ${here} on ${this.hostName}: only a running VM can be live-migrated`, this.hostName);
+    }
+    throw new VmNotFoundError(`${vm} is neither on ${this.hostName} nor on ${target.host}`, this.hostName);
+  }
+
+  private async startMigration(vm: string, target: MigrationTarget, opts: MigrateOptions): Promise<MigrateProcess> {
+    // libvirt 9's `virsh migrate` has no downtime option; set before the job starts, QEMU keeps it for the job.
+    if (opts.maxDowntimeMs !== undefined) {
+      await this.virsh(['migrate-setmaxdowntime', '--domain', vm, '--downtime', String(Math.round(opts.maxDowntimeMs))]);
+    }
+    const args = migrateArgs(vm, target.uri, opts);
+    const proc: MigrateProcess = { startedAt: Date.now(), exited: false, error: null, done: Promise.resolve() };
+    proc.done = runVirsh(this.uri, args, { host: this.hostName, timeoutMs: MIGRATE_PROCESS_TIMEOUT_MS }).then(
+      () => void (proc.exited = true),
+      (err: unknown) => {
+        proc.exited = true;
+        proc.error = err instanceof HypervisorError ? err : new MigrationFailedError(String(err), this.hostName);
+      },
+    );
+    return proc;
+  }
+
+  /** Watches the job (ours: `proc`; an earlier attempt's: null) until it is over, then decides the outcome. */
+  private async runMigration(vm: string, target: MigrationTarget, hooks: MigrateHooks, proc: MigrateProcess | null): Promise<MigrationResult> {
+    const watched = await this.watchJob(vm, hooks, proc);
+    const here = await this.state(vm).catch(notFoundAsNull);
+    if (here === 'running' || here === 'paused') {
+      // Our `virsh migrate` lost a race with another attempt's job, or timed out while libvirtd carries on.
+      if (!hooks.signal.aborted && (await this.migrationJob(vm)) !== null) return this.runMigration(vm, target, hooks, null);
+      throw this.failure(vm, target, proc?.error ?? null, hooks.signal.aborted);
+    }
+    return this.arrived(vm, target, watched);
+  }
+
+  /** Polls the job, reporting progress; while `signal` is aborted, asks libvirt to abort on every round. */
+  private async watchJob(vm: string, hooks: MigrateHooks, proc: MigrateProcess | null): Promise<Watched> {
+    const watched: Watched = { startedAt: proc?.startedAt ?? null, last: null };
+    const abortFired = abortPromise(hooks.signal);
+    for (;;) {
+      if (hooks.signal.aborted && !proc?.exited) await this.requestAbort(vm).catch(() => undefined);
+      if (proc?.exited) return watched;
+      const job = proc ? await this.migrationJob(vm).catch(() => null) : await this.migrationJob(vm);
+      if (job !== null) {
+        watched.startedAt ??= Date.now() - job.elapsedMs;
+        watched.last = job;
+        hooks.onProgress(job);
+      } else if (!proc) {
+        return watched;
+      }
+      // Once aborted, abortFired is settled for good: only the timer (or the process ending) paces the loop.
+      const wakers = [...(hooks.signal.aborted ? [] : [abortFired]), ...(proc ? [proc.done] : [])];
+      await Promise.race([sleep(this.progressMs), ...wakers]);
+    }
+  }
+
+  private async requestAbort(vm: string): Promise<void> {
+    try {
+      await this.virsh(['domjobabort', '--domain', vm]);
+    } catch (err) {
+      // "no job is active on the domain": it ended (or has not started) meanwhile.
+      if (!(err instanceof InvalidOperationError || err instanceof VmNotFoundError)) throw err;
+    }
+  }
+
+  /** The VM left this host: confirm it runs on the target and take the downtime from its completed job. */
+  private async arrived(vm: string, target: MigrationTarget, watched: Watched): Promise<MigrationResult> {
+    const there = await this.targetState(vm, target).catch(notFoundAsNull);
+    if (there !== 'running' && there !== 'paused') {
+      throw new MigrationFailedError(`${vm} left ${this.hostName} but does not run on ${target.host} (state there: ${there ?? 'not defined'})`, this.hostName);
+    }
+    const stats = await runVirsh(target.uri, ['domjobinfo', '--domain', vm, '--completed', '--keep-completed', '--rawstats'], { host: target.host, timeoutMs: this.timeoutMs })
+      .then(parseJobInfo)
+      .catch(() => null);
+    return {
+      durationMs: watched.startedAt === null ? (stats?.values.time_elapsed ?? 0) : Date.now() - watched.startedAt,
+      dataProcessedBytes: stats?.values.data_processed ?? watched.last?.dataProcessedBytes ?? 0,
+      downtimeMs: stats?.values.downtime ?? null,
+      alreadyThere: false,
+    };
+  }
+
+  /** The VM still runs here: the migration was aborted, could not reach the target, or failed. */
+  private failure(vm: string, target: MigrationTarget, error: HypervisorError | null, abortRequested: boolean): HypervisorError {
+    if (abortRequested || error instanceof MigrationAbortedError) return this.abortedError(vm, target);
+    const reason = error?.message ?? 'the migration job ended without a result (libvirt keeps no reason for a job it did not report to us)';
+    if (error instanceof ConnectionFailedError && this.lostOwnConnection(error)) {
+      return new ConnectionFailedError(`lost the connection to libvirtd on ${this.hostName} while migrating ${vm} to ${target.host}: ${reason}`, this.hostName);
+    }
+    if (error instanceof ConnectionFailedError) {
+      return new ConnectionFailedError(`${this.hostName} could not reach ${target.host} (${target.uri}) to migrate ${vm}: ${reason}`, target.host);
+    }
+    return new MigrationFailedError(`migration of ${vm} from ${this.hostName} to ${target.host} failed; it keeps running on ${this.hostName}: ${reason}`, this.hostName);
+  }
+
+  /** virsh's own connection (not libvirtd's p2p connection to the target) broke. */
+  private lostOwnConnection(error: ConnectionFailedError): boolean {
+    return error.message.includes('failed to connect to the hypervisor') || error.message.includes(`Disconnected from ${this.uri}`);
+  }
+
+  private abortedError(vm: string, target: MigrationTarget): MigrationAbortedError {
+    return new MigrationAbortedError(`migration of ${vm} from ${this.hostName} to ${target.host} was aborted; it keeps running on ${this.hostName}`, this.hostName);
+  }
+
+  // ---- small virsh helpers ---------------------------------------------------------------------
+
+  private virsh(args: string[]): Promise<string> {
+    return runVirsh(this.uri, args, { host: this.hostName, timeoutMs: this.timeoutMs });
+  }
+
+  private virshWithFile(xml: string, args: (file: string) => string[]): Promise<string> {
+    return runVirshWithFile(this.uri, xml, args, { host: this.hostName, timeoutMs: this.timeoutMs });
+  }
+
+  private liveXml(vm: string): Promise<string> {
+    return this.virsh(['dumpxml', '--domain', vm]);
+  }
+
+  private async liveDescription(vm: string): Promise<DomainDescription> {
+    return parseDomainXml(await this.liveXml(vm));
+  }
+
+  /** The live domain and, when it is persistent, its definition (read in parallel: three virsh calls). */
+  private async look(vm: string): Promise<{ xml: string; live: DomainDescription; config: DomainDescription | null }> {
+    const [xml, info, inactive] = await Promise.all([
+      this.liveXml(vm),
+      this.virsh(['dominfo', '--domain', vm]),
+      this.virsh(['dumpxml', '--domain', vm, '--inactive']),
+    ]);
+    // A transient domain has no definition to keep in step (its --inactive XML is the live one).
+    const persistent = /^Persistent:\s+yes$/m.test(info);
+    return { xml, live: parseDomainXml(xml), config: persistent ? parseDomainXml(inactive) : null };
+  }
+
+  private async state(vm: string): Promise<RunState> {
+    return runState(await this.virsh(['domstate', '--domain', vm]));
+  }
+
+  private async targetState(vm: string, target: MigrationTarget): Promise<RunState> {
+    return runState(await runVirsh(target.uri, ['domstate', '--domain', vm], { host: target.host, timeoutMs: this.timeoutMs }));
+  }
+
+  /** Checks until `check` holds or `deadline` (epoch ms) passes; checks at least once. */
+  private async pollUntil(deadline: number, check: () => Promise<boolean>): Promise<boolean> {
+    for (;;) {
+      if (await check()) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await sleep(Math.min(this.pollMs, left));
+    }
+  }
+}
+
+interface MigrateProcess {
+  startedAt: number;
+  exited: boolean;
+  error: HypervisorError | null;
+  done: Promise<void>;
+}
+
+interface Watched {
+  /** Epoch ms the job started (ours: when we ran virsh; followed: derived from its elapsed time). */
+  startedAt: number | null;
+  last: MigrationProgress | null;
+}
+
+export function migrateArgs(vm: string, targetUri: string, opts: MigrateOptions): string[] {
+  return [
+    'migrate',
+    '--live',
+    '--p2p',
+    '--persistent',
+    '--undefinesource',
+    ...(opts.bandwidthMiBps !== undefined ? ['--bandwidth', String(opts.bandwidthMiBps)] : []),
+    ...(opts.autoConverge ? ['--auto-converge'] : []),
+    // Without --postcopy-after-precopy the switch would need a separate `migrate-postcopy` call.
+    ...(opts.postCopy ? ['--postcopy', '--postcopy-after-precopy'] : []),
+    '--domain',
+    vm,
+    '--desturi',
+    targetUri,
+  ];
+}
+
+// ---- parsing virsh output (plain text, not XML) ---------------------------------------------------
+
+export interface JobInfo {
+  /** virDomainJobType: 0 none, 1 bounded, 2 unbounded, 3 completed, 4 failed, 5 cancelled. */
+  type: number;
+  values: Record<string, number>;
+}
+
+/** `virsh domjobinfo --rawstats`: `Job type: N` then `key: value` lines. */
+export function parseJobInfo(stdout: string): JobInfo {
+  const values: Record<string, number> = {};
+  let type = 0;
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*([A-Za-z_ ]+):\s*(-?\d+)\s*$/.exec(line);
+    if (!m?.[1] || m[2] === undefined) continue;
+    if (m[1] === 'Job type') type = Number(m[2]);
+    else values[m[1]] = Number(m[2]);
+  }
+  return { type, values };
+}
+
+const JOB_ACTIVE = new Set([1, 2]);
+const OPERATION_MIGRATION_OUT = 5;
+
+export function migrationOutProgress(job: JobInfo): MigrationProgress | null {
+  if (!JOB_ACTIVE.has(job.type) || job.values.operation !== OPERATION_MIGRATION_OUT) return null;
+  const v = job.values;
+  return {
+    elapsedMs: v.time_elapsed ?? 0,
+    dataTotalBytes: v.data_total ?? 0,
+    dataProcessedBytes: v.data_processed ?? 0,
+    dataRemainingBytes: v.data_remaining ?? 0,
+  };
+}
+
+/** `virsh domstats --state --balloon --raw`: blocks of `Domain: 'NAME'` followed by `key=value`. */
+export function parseDomStats(stdout: string): VmSummary[] {
+  const vms: VmSummary[] = [];
+  let current: { name: string; values: Record<string, string> } | null = null;
+  const flush = () => current && vms.push(summaryOf(current.name, current.values));
+  for (const line of stdout.split('\n')) {
+    const domain = /^Domain: '(.*)'\s*$/.exec(line);
+    if (domain) {
+      flush();
+      current = { name: domain[1] ?? '', values: {} };
+      continue;
+    }
+    const kv = /^\s+([\w.]+)=(.*)$/.exec(line);
+    if (current && kv?.[1] !== undefined) current.values[kv[1]] = kv[2] ?? '';
+  }
+  flush();
+  return vms;
+}
+
+/** virDomainState: 1 running, 2 blocked, 3 paused, 5 shut off. */
+const STATE_CODES: Record<string, RunState> = { '1': 'running', '2': 'running', '3': 'paused', '5': 'shutoff' };
+
+function summaryOf(name: string, values: Record<string, string>): VmSummary {
+  const maxKiB = Number(values['balloon.maximum'] ?? 0);
+  return { name, state: STATE_CODES[values['state.state'] ?? ''] ?? 'other', memoryMiB: Math.floor(maxKiB / 1024) };
+}
+
+/** `virsh nodememstats`; page cache and buffers count as free, the kernel gives them back on demand. */
+export function parseNodeMemStats(stdout: string): number {
+  const kib = (key: string) => Number(new RegExp(`^${key}\\s*:\\s*(\\d+) KiB`, 'm').exec(stdout)?.[1] ?? 0);
+  if (!/^free\s*:/m.test(stdout)) throw new Error(`unexpected nodememstats output: ${stdout.slice(0, 200)}`);
+  return Math.floor((kib('free') + kib('buffers') + kib('cached')) / 1024);
+}
+
+/** `virsh domstate`: running, idle, paused, in shutdown, shut off, crashed, pmsuspended, no state. */
+export function runState(stdout: string): RunState {
+  const state = stdout.trim().split('\n')[0]?.trim() ?? '';
+  if (state === 'running' || state === 'idle') return 'running';
+  if (state === 'paused') return 'paused';
+  if (state === 'shut off') return 'shutoff';
+  return 'other';
+}
+
+// ---- domain facts ----------------------------------------------------------------------------------
+
+function nicByAlias(d: DomainDescription, alias: string): NetInterface | null {
+  return d.interfaces.find((nic) => nic.alias === alias) ?? null;
+}
+
+/** The primary in place: one with this alias, or any non-virtio NIC with the VM's MAC (another alias). */
+function primaryIn(d: DomainDescription, primary: PrimarySpec): NetInterface | null {
+  const mac = primary.mac.toLowerCase();
+  return d.interfaces.find((nic) => nic.alias === primary.alias || (nic.mac === mac && nic.model !== 'virtio')) ?? null;
+}
+
+function sameBacking(nic: NetInterface, primary: PrimarySpec, mode: PrimaryMode): boolean {
+  if (mode === 'emulated') return nic.type !== 'hostdev';
+  if (primary.vf.kind === 'network') return nic.network === primary.vf.network;
+  return nic.hostPciAddress !== null && nic.hostPciAddress === primary.vf.pciAddress?.toLowerCase();
+}
+
+export function vfHoldersOf(d: DomainDescription, mode: PrimaryMode): VfHolder[] {
+  const held = new Set<{ hostPciAddress: string | null }>([
+    ...d.hostdevs.filter((h) => h.hostPciAddress !== null),
+    ...d.interfaces.filter((nic) => nic.type === 'hostdev'),
+  ]);
+  const primary = findTeamingPair(d, mode)?.primary;
+  if (primary) held.add(primary);
+  return [...held].map((dev) => ({ vm: d.name, pciAddress: dev.hostPciAddress }));
+}
+
+// ---- async helpers -------------------------------------------------------------------------------
+
+function notFoundAsNull(err: unknown): null {
+  if (err instanceof VmNotFoundError) return null;
+  throw err;
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

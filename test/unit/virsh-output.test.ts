@@ -1,0 +1,140 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
+import {
+  migrateArgs,
+  migrationOutProgress,
+  parseDomStats,
+  parseJobInfo,
+  parseNodeMemStats,
+  runState,
+  vfHoldersOf,
+} from '../../src/hypervisor/virsh.js';
+import { fdbArgs, vfMacArgs } from '../../src/network/ip-host-network.js';
+
+const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
+
+// Outputs as printed by virsh 9.0.0 on the testbed.
+const RUNNING_JOB = `Job type: 2
+
+operation: 5
+time_elapsed: 1139
+downtime: 44
+setup_time: 2
+data_total: 268967936
+data_processed: 88769794
+data_remaining: 0
+memory_total: 268967936
+memory_iteration: 3
+`;
+
+const COMPLETED_IN = `Job type: 3
+
+operation: 4
+time_elapsed: 1154
+time_elapsed_net: 1141
+downtime: 86
+downtime_net: 73
+setup_time: 2
+data_total: 268967936
+data_processed: 88769794
+data_remaining: 0
+`;
+
+const DOMSTATS = `Domain: 'offvm'
+  state.state=5
+  state.reason=0
+  balloon.current=262144
+  balloon.maximum=262144
+
+Domain: 'probe1'
+  state.state=1
+  state.reason=5
+  balloon.current=262144
+  balloon.maximum=262144
+  balloon.rss=181048
+
+`;
+
+const NODEMEMSTATS = `total  :             24683656 KiB
+free   :             23077004 KiB
+buffers:                 9828 KiB
+cached :              1051668 KiB
+`;
+
+void describe('virsh output parsing', () => {
+  void it('reads a running outgoing migration job as progress', () => {
+    assert.deepEqual(migrationOutProgress(parseJobInfo(RUNNING_JOB)), {
+      elapsedMs: 1139,
+      dataTotalBytes: 268967936,
+      dataProcessedBytes: 88769794,
+      dataRemainingBytes: 0,
+    });
+  });
+
+  void it('sees no migration job when there is none, or only an incoming or completed one', () => {
+    assert.equal(migrationOutProgress(parseJobInfo('Job type: 0\n\n')), null);
+    assert.equal(migrationOutProgress(parseJobInfo(COMPLETED_IN)), null);
+    assert.equal(migrationOutProgress(parseJobInfo(RUNNING_JOB.replace('operation: 5', 'operation: 4'))), null);
+  });
+
+  void it('takes the downtime from the completed job', () => {
+    const job = parseJobInfo(COMPLETED_IN);
+    assert.equal(job.type, 3);
+    assert.equal(job.values.downtime, 86);
+    assert.equal(job.values.data_processed, 88769794);
+  });
+
+  void it('lists domains with state and memory from one domstats call', () => {
+    assert.deepEqual(parseDomStats(DOMSTATS), [
+      { name: 'offvm', state: 'shutoff', memoryMiB: 256 },
+      { name: 'probe1', state: 'running', memoryMiB: 256 },
+    ]);
+    assert.deepEqual(parseDomStats(''), []);
+  });
+
+  void it('counts page cache and buffers as free memory', () => {
+    assert.equal(parseNodeMemStats(NODEMEMSTATS), Math.floor((23077004 + 9828 + 1051668) / 1024));
+    assert.throws(() => parseNodeMemStats('nonsense'), /unexpected nodememstats output/);
+  });
+
+  void it('maps domstate words to run states', () => {
+    assert.deepEqual(['running\n\n', 'idle', 'paused', 'shut off', 'in shutdown', 'crashed'].map(runState), ['running', 'running', 'paused', 'shutoff', 'other', 'other']);
+  });
+});
+
+void describe('vfHoldersOf', () => {
+  void it('books the PCI address of a teamed VF', () => {
+    const d = parseDomainXml(readFileSync(new URL('valid-hostdev.xml', FIXTURES), 'utf8'));
+    assert.deepEqual(vfHoldersOf(d, 'hostdev'), [{ vm: 'web-01', pciAddress: '0000:3b:02.1' }]);
+  });
+
+  void it('books the emulated primary without an address', () => {
+    const d = parseDomainXml(readFileSync(new URL('valid-testbed.xml', FIXTURES), 'utf8'));
+    assert.deepEqual(vfHoldersOf(d, 'emulated'), [{ vm: 'vfm-guest', pciAddress: null }]);
+    assert.deepEqual(vfHoldersOf({ ...d, interfaces: d.interfaces.filter((n) => n.model === 'virtio') }, 'emulated'), []);
+  });
+
+  void it('books a VF passed through without teaming', () => {
+    const d = parseDomainXml(readFileSync(new URL('vf-without-teaming.xml', FIXTURES), 'utf8'));
+    assert.ok(vfHoldersOf(d, 'hostdev').some((h) => h.pciAddress !== null));
+  });
+});
+
+void describe('command lines', () => {
+  void it('migrates live, peer to peer, persistent, undefining the source', () => {
+    assert.deepEqual(migrateArgs('vm1', 'qemu+tcp://127.0.0.3/system', {}), [
+      'migrate', '--live', '--p2p', '--persistent', '--undefinesource', '--domain', 'vm1', '--desturi', 'qemu+tcp://127.0.0.3/system',
+    ]);
+    assert.deepEqual(migrateArgs('vm1', 'u', { bandwidthMiBps: 500, autoConverge: true, postCopy: true }).slice(5, -4), [
+      '--bandwidth', '500', '--auto-converge', '--postcopy', '--postcopy-after-precopy',
+    ]);
+  });
+
+  void it('builds ip and bridge argument arrays', () => {
+    assert.deepEqual(vfMacArgs('ens1f0', 3, '00:00:00:00:00:00'), ['ip', 'link', 'set', 'dev', 'ens1f0', 'vf', '3', 'mac', '00:00:00:00:00:00']);
+    assert.deepEqual(fdbArgs('replace', '52:54:00:aa:bb:cc', 'bond0'), ['bridge', 'fdb', 'replace', '52:54:00:aa:bb:cc', 'dev', 'bond0', 'master', 'static']);
+    assert.deepEqual(fdbArgs('del', '52:54:00:aa:bb:cc', 'bond0'), ['bridge', 'fdb', 'del', '52:54:00:aa:bb:cc', 'dev', 'bond0', 'master']);
+  });
+});
