@@ -16,7 +16,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "== npm ci"
   npm ci --no-audit --no-fund
 fi
-echo "== build"
+echo "== build (from clean: a compiled file whose source is gone must not linger as a test)"
+npm run --silent clean
 npm run --silent build
 echo "== Temporal CLI"
 scripts/build-temporal-cli.sh

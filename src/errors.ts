@@ -23,6 +23,12 @@ export class NoFreeVfError extends VfmigrateError {
   readonly retryable = false;
 }
 
+/** The destination already has as many VMs on their way in as allowed; retry once one has arrived. */
+export class IncomingLimitError extends VfmigrateError {
+  readonly type = 'IncomingLimit';
+  readonly retryable = false;
+}
+
 export class InsufficientMemoryError extends VfmigrateError {
   readonly type = 'InsufficientMemory';
   readonly retryable = false;

@@ -50,7 +50,7 @@ export function requireFact<K extends FactName>(facts: Facts, name: K, producedB
   if (value === undefined || value === null) {
     throw new MissingFactError(`this step needs the "${name}" fact, which ${producedBy} produces; add that step earlier in the plan`);
   }
-  return value as NonNullable<Facts[K]>;
+  return value;
 }
 
 export class MissingFactError extends VfmigrateError {

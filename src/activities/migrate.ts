@@ -33,7 +33,7 @@ export const migrate = defineActivity({
     const detached = new Promise<never>((_, reject) => {
       ctx.cancelled.catch((err: unknown) => {
         if (ctx.cancellationDetails?.cancelRequested) abort.abort();
-        else reject(err as Error);
+        else reject(err instanceof Error ? err : new Error(String(err)));
       });
     });
     try {
@@ -84,6 +84,8 @@ function progressReporter(ctx: Context, workflowId: string, everyMs: number): (p
     ctx.client.workflow
       .getHandle(workflowId)
       .signal(migrationProgressSignal, { ...progress, at: new Date(now).toISOString() })
-      .catch((err: unknown) => ctx.log.warn('could not report migration progress to the run', { error: String(err) }));
+      .catch((err: unknown) => {
+        ctx.log.warn('could not report migration progress to the run', { error: String(err) });
+      });
   };
 }

@@ -15,7 +15,8 @@ export const preflightDestination = defineActivity({
       throw new PreflightError(`a domain named ${input.vm} already exists on ${host.name}; remove it there or pick another destination`);
     }
     const [freeMemoryMiB, pool] = await Promise.all([host.hypervisor.freeMemoryMiB(), host.vfs.status()]);
-    if (pool.free === 0) {
+    // A VF already booked for this VM here (an evacuation books before it starts the migration) counts.
+    if (pool.free === 0 && !(await host.vfs.bookingOf(input.vm))) {
       throw new NoFreeVfError(`${host.name} has no free VF (${pool.total} in its pool, all booked); pick another destination`);
     }
     return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
+import { runIsOpen } from './run-is-open.js';
 
 export const reserveVf = defineActivity({
   name: 'reserveVf',
@@ -16,6 +17,7 @@ export const reserveVf = defineActivity({
       owner: input.workflowId,
       memoryMiB: vm.memoryMiB,
       freeMemoryMiB: () => host.hypervisor.freeMemoryMiB(),
+      ownerAlive: runIsOpen,
     });
     return { reservedVf: vf };
   },

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VfmigrateError } from '../errors.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerLintCommand } from './commands/lint.js';
 import { registerMigrateCommands } from './commands/migrate.js';
@@ -20,6 +21,7 @@ registerLintCommand(program, exit);
 registerDevCommand(program, exit);
 registerWorkerCommand(program, exit);
 registerMigrateCommands(program, exit);
+registerDemoCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,15 +16,25 @@ export async function readYamlFile<S extends z.ZodType>(file: string, schema: S,
   return parseYamlText(text, file, schema, what);
 }
 
-export function parseYamlText<S extends z.ZodType>(text: string, file: string, schema: S, what: string): z.output<S> {
+/** Parses YAML text; syntax errors come back one line each, with the line and column YAML gives. */
+export function parseYaml(text: string): { ok: true; value: unknown } | { ok: false; problems: string[] } {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new InputError(
-      `${file} is not valid YAML`,
-      doc.errors.map((e) => `YAML syntax error${e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''}: ${e.message.split('\n')[0]}`),
-    );
-  }
-  const parsed = schema.safeParse(doc.toJS());
+  if (!doc.errors.length) return { ok: true, value: doc.toJS() };
+  return { ok: false, problems: doc.errors.map((e) => `YAML syntax error${where(e.linePos?.[0])}: ${firstLine(e.message)}`) };
+}
+
+function where(pos: { line: number; col: number } | undefined): string {
+  return pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+export function parseYamlText<S extends z.ZodType>(text: string, file: string, schema: S, what: string): z.output<S> {
+  const yaml = parseYaml(text);
+  if (!yaml.ok) throw new InputError(`${file} is not valid YAML`, yaml.problems);
+  const parsed = schema.safeParse(yaml.value);
   if (!parsed.success) throw new InputError(`${file} is not a valid ${what}`, formatZodIssues(parsed.error.issues));
-  return parsed.data as z.output<S>;
+  return parsed.data;
 }

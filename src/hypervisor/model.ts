@@ -99,6 +99,22 @@ export class ModelFleet {
   readonly log: ModelOpRecord[] = [];
   /** Migration jobs started per VM: a retry that follows a running job must not start a second one. */
   readonly jobsStarted = new Map<string, number>();
+  /** Migration jobs running now and the most ever seen at once, per source and per destination host. */
+  readonly running = { out: new Map<string, number>(), in: new Map<string, number>() };
+  readonly peak = { out: new Map<string, number>(), in: new Map<string, number>() };
+
+  jobStarted(source: string, target: string): void {
+    for (const [dir, host] of [['out', source], ['in', target]] as const) {
+      const now = (this.running[dir].get(host) ?? 0) + 1;
+      this.running[dir].set(host, now);
+      this.peak[dir].set(host, Math.max(now, this.peak[dir].get(host) ?? 0));
+    }
+  }
+
+  jobEnded(source: string, target: string): void {
+    this.running.out.set(source, (this.running.out.get(source) ?? 1) - 1);
+    this.running.in.set(target, (this.running.in.get(target) ?? 1) - 1);
+  }
   /** Per VM: since when it has had no usable link (VF gone and standby down), and the gaps so far. */
   private readonly offline = new Map<string, { since: number | null; gapsMs: number[] }>();
 
@@ -315,6 +331,7 @@ export class ModelHypervisor implements Hypervisor {
     const dest = this.fleet.state(target.host);
     if (dest.down) throw new MigrationFailedError(`cannot connect to ${target.uri}: ${target.host} is down (model)`, this.hostName);
     this.fleet.jobsStarted.set(vm, (this.fleet.jobsStarted.get(vm) ?? 0) + 1);
+    this.fleet.jobStarted(this.hostName, target.host);
     const total = v.memoryMiB * 1048576;
     const progress: MigrationProgress = { elapsedMs: 0, dataTotalBytes: total, dataProcessedBytes: 0, dataRemainingBytes: total };
     const durationMs = this.fleet.options.migrationMs ?? 0;
@@ -329,6 +346,7 @@ export class ModelHypervisor implements Hypervisor {
         Object.assign(progress, { elapsedMs: Math.round(performance.now() - started), dataProcessedBytes: processed, dataRemainingBytes: total - processed });
       }
       this.host().jobs.delete(vm);
+      this.fleet.jobEnded(this.hostName, target.host);
       if (aborted) throw new MigrationAbortedError(`migration of ${vm} to ${target.host} was aborted; it keeps running on ${this.hostName}`, this.hostName);
       if (dest.down) throw new MigrationFailedError(`lost the connection to ${target.host} while migrating ${vm} (model)`, this.hostName);
       this.host().vms.delete(vm);

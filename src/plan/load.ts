@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import type { ActivityDefinition } from '../activities/define.js';
 import { activityRegistry } from '../activities/registry.js';
+import { parseYaml } from '../config/yaml-file.js';
 import type { ResolvedPlan } from './resolved.js';
 import { resolvePlan } from './resolve.js';
 import type { Plan } from './schema.js';
@@ -31,19 +31,9 @@ export async function loadPlan(ref?: string, catalog: ReadonlyMap<string, Activi
 }
 
 export function parsePlanText(text: string, file: string, catalog: ReadonlyMap<string, ActivityDefinition<unknown>> = activityRegistry): PlanLoad {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length) {
-    return { ok: false, file, problems: doc.errors.map((e) => `YAML syntax error${where(e.linePos?.[0])}: ${firstLine(e.message)}`) };
-  }
-  const result = validatePlan(doc.toJS(), catalog);
+  const yaml = parseYaml(text);
+  if (!yaml.ok) return { ok: false, file, problems: yaml.problems };
+  const result = validatePlan(yaml.value, catalog);
   if (!result.ok) return { ok: false, file, problems: result.problems };
   return { ok: true, file, plan: result.plan, resolved: resolvePlan(result.plan, catalog) };
-}
-
-function where(pos: { line: number; col: number } | undefined): string {
-  return pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-}
-
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -41,7 +41,7 @@ export function validatePlan(raw: unknown, catalog: ActivityCatalog): PlanValida
   if (steps.every((s) => s !== null) || located.some((l) => l.step.pivot)) checkPivotRules(located, catalog, problems);
 
   if (problems.length || !top.success || steps.some((s) => s === null)) return { ok: false, problems };
-  return { ok: true, plan: { ...top.data, spec: { steps: steps as Step[] } } as Plan };
+  return { ok: true, plan: { ...top.data, spec: { steps: steps as Step[] } } };
 }
 
 function walkStep(raw: unknown, path: string, top: number, inGroup: boolean, located: Located[], problems: string[]): Step | null {

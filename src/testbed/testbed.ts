@@ -138,6 +138,24 @@ export async function startGuest(name: string, opts: GuestOptions = {}): Promise
   await runTestbed(['guest-start', ...guestArgs(name, opts)]);
 }
 
+/** Destroys and undefines the guest wherever it is; absent is fine. Used to tear down what a run started. */
+export async function removeGuest(name: string): Promise<void> {
+  for (const host of Object.keys(TESTBED_HOSTS) as TestbedHost[]) {
+    for (const args of [['destroy', name], ['undefine', name]]) {
+      await execa('virsh', ['-c', hostUri(host), ...args], { reject: false, env: { LC_ALL: 'C' }, timeout: 30_000 });
+    }
+  }
+}
+
+/** The testbed host a guest runs on now, or null. */
+export async function guestHost(name: string): Promise<TestbedHost | null> {
+  for (const host of Object.keys(TESTBED_HOSTS) as TestbedHost[]) {
+    const result = await execa('virsh', ['-c', hostUri(host), 'domstate', name], { reject: false, env: { LC_ALL: 'C' }, timeout: 30_000 });
+    if (result.exitCode === 0 && result.stdout.trim() === 'running') return host;
+  }
+  return null;
+}
+
 /** Stops that host's libvirtd only: its guests keep running (a libvirtd crash, as the tests inject it). */
 export async function stopHost(host: TestbedHost): Promise<void> {
   await runTestbed(['stop-host', host]);

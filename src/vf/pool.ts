@@ -1,5 +1,5 @@
-import type { VfHolder, VfRef } from '../hypervisor/hypervisor.js';
-import { InsufficientMemoryError, NoFreeVfError } from '../errors.js';
+import type { Hypervisor, VfRef } from '../hypervisor/hypervisor.js';
+import { IncomingLimitError, InsufficientMemoryError, NoFreeVfError } from '../errors.js';
 import { Serial } from '../util/serial.js';
 import type { Booking, VfLedger } from './ledger.js';
 import type { VfProvider } from './provider.js';
@@ -9,13 +9,25 @@ export interface ReserveRequest {
   owner: string;
   memoryMiB: number;
   freeMemoryMiB: () => Promise<number>;
+  /** Refuse when this many VMs are already on their way here (across every run that books here). */
+  maxIncoming?: number;
+  /**
+   * Whether the run that owns a booking is still alive. A reservation is a lease: one whose run ended
+   * without releasing it (terminated, crashed past its compensations) is taken back.
+   */
+  ownerAlive?: (owner: string) => Promise<boolean>;
 }
+
+/** Reservations younger than this are never taken back: their run may not have started yet. */
+export const leaseGraceMs = 60_000;
 
 export interface PoolStatus {
   total: number;
   free: number;
   /** Memory promised to VMs on their way here. */
   reservedMemoryMiB: number;
+  /** VMs booked to arrive here and not yet attached. */
+  incoming: number;
 }
 
 /**
@@ -30,18 +42,24 @@ export class VfPool {
     readonly host: string,
     private readonly provider: VfProvider,
     private readonly ledger: VfLedger,
-    /** Who holds a VF on this host right now (from the hypervisor), including VMs vfmigrate never saw. */
-    private readonly holders: () => Promise<VfHolder[]>,
+    /** The host's domains: who holds a VF right now (including VMs vfmigrate never saw), and who is here at all. */
+    private readonly hypervisor: Pick<Hypervisor, 'vfHolders' | 'listVms'>,
   ) {}
 
   reserve(req: ReserveRequest): Promise<VfRef> {
     return this.serial.run(async () => {
       const vfs = await this.provider.list();
-      const bookings = await this.reconcile(vfs);
+      const bookings = await this.expireLeases(await this.reconcile(vfs), req.ownerAlive);
       const existing = bookings.find((b) => b.vm === req.vm);
-      if (existing) {
-        const vf = vfs.find((v) => v.id === existing.vfId);
-        if (vf) return vf;
+      const existingVf = existing && vfs.find((v) => v.id === existing.vfId);
+      if (existing && existingVf) {
+        // The run that asks now owns it (an evacuation books for the migration it then starts).
+        if (existing.owner !== req.owner) await this.ledger.write(bookings.map((b) => (b === existing ? { ...b, owner: req.owner } : b)));
+        return existingVf;
+      }
+      const incoming = bookings.filter((b) => b.state === 'reserved').length;
+      if (req.maxIncoming !== undefined && incoming >= req.maxIncoming) {
+        throw new IncomingLimitError(`${this.host} already has ${incoming} VM(s) on their way in (limit ${req.maxIncoming})`);
       }
       const booked = new Set(bookings.map((b) => b.vfId));
       const vf = vfs.find((v) => !booked.has(v.id));
@@ -76,9 +94,15 @@ export class VfPool {
     });
   }
 
-  /** Books, as attached, every VF a domain holds that the ledger does not know about yet. Never drops bookings. */
+  /**
+   * Books, as attached, every VF a domain holds that the ledger does not know about, and drops attached
+   * bookings of VMs no longer defined here (they left; their run could only have undone anything here
+   * while they were still here). Reservations are left to their leases.
+   */
   private async reconcile(vfs: VfRef[]): Promise<Booking[]> {
-    const [holders, bookings] = await Promise.all([this.holders(), this.ledger.read()]);
+    const [holders, vms, all] = await Promise.all([this.hypervisor.vfHolders(), this.hypervisor.listVms(), this.ledger.read()]);
+    const here = new Set(vms.map((v) => v.name));
+    const bookings = all.filter((b) => b.state === 'reserved' || here.has(b.vm));
     const added: Booking[] = [];
     for (const holder of holders) {
       const all = [...bookings, ...added];
@@ -86,7 +110,7 @@ export class VfPool {
       const vf = this.heldBy(holder.vm, holder.pciAddress, vfs, all);
       if (vf && !all.some((b) => b.vfId === vf.id)) added.push(booking(vf, holder.vm, 'attached', 0, 'found-on-host'));
     }
-    if (added.length) await this.ledger.write([...bookings, ...added]);
+    if (added.length || bookings.length !== all.length) await this.ledger.write([...bookings, ...added]);
     return [...bookings, ...added];
   }
 
@@ -95,6 +119,29 @@ export class VfPool {
     const mine = bookings.find((b) => b.vm === vm);
     const booked = new Set(bookings.map((b) => b.vfId));
     return (mine && vfs.find((v) => v.id === mine.vfId)) ?? vfs.find((v) => !booked.has(v.id)) ?? null;
+  }
+
+  /** Drops reservations whose owning run has ended; attached bookings are facts about VMs and stay. */
+  private async expireLeases(bookings: Booking[], ownerAlive: ReserveRequest['ownerAlive']): Promise<Booking[]> {
+    if (!ownerAlive) return bookings;
+    const now = Date.now();
+    const candidates = bookings.filter((b) => b.state === 'reserved' && now - Date.parse(b.at) > leaseGraceMs);
+    const dead = new Set<Booking>();
+    for (const b of candidates) if (!(await ownerAlive(b.owner))) dead.add(b);
+    if (!dead.size) return bookings;
+    const kept = bookings.filter((b) => !dead.has(b));
+    await this.ledger.write(kept);
+    return kept;
+  }
+
+  /** Frees `vm`'s booking only if `owner` holds it: an evacuation never frees what another run booked. */
+  releaseIfOwner(vm: string, owner: string): Promise<boolean> {
+    return this.serial.run(async () => {
+      const bookings = await this.ledger.read();
+      const mine = bookings.find((b) => b.vm === vm && b.owner === owner && b.state === 'reserved');
+      if (mine) await this.ledger.write(bookings.filter((b) => b !== mine));
+      return !!mine;
+    });
   }
 
   /** Records that `vm` holds `vf` on this host (after an attach). */
@@ -128,9 +175,15 @@ export class VfPool {
   }
 
   async status(): Promise<PoolStatus> {
-    const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
+    const vfs = await this.provider.list();
+    const bookings = await this.serial.run(() => this.reconcile(vfs));
     const booked = new Set(bookings.map((b) => b.vfId));
-    return { total: vfs.length, free: vfs.filter((v) => !booked.has(v.id)).length, reservedMemoryMiB: sumReserved(bookings) };
+    return {
+      total: vfs.length,
+      free: vfs.filter((v) => !booked.has(v.id)).length,
+      reservedMemoryMiB: sumReserved(bookings),
+      incoming: bookings.filter((b) => b.state === 'reserved').length,
+    };
   }
 }
 

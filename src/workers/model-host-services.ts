@@ -13,7 +13,7 @@ export function modelHostServices(fleet: ModelFleet, name: string, opts: { netwo
     name,
     migrationUri: `model://${name}`,
     hypervisor,
-    vfs: new VfPool(name, provider, new MemoryLedger(), () => hypervisor.vfHolders()),
+    vfs: new VfPool(name, provider, new MemoryLedger(), hypervisor),
     network: opts.network ?? noHostNetwork,
     primaryMode: 'hostdev',
     progressSignalMs: opts.progressSignalMs ?? 2000,

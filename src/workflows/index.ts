@@ -1,1 +1,2 @@
 export { migrateVm } from './migrate-vm.js';
+export { evacuateHost } from './evacuate-host.js';

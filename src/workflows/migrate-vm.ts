@@ -200,7 +200,17 @@ class MigrationRun {
     this.outcome = outcome;
     this.tracker.close();
     this.setPhase(phaseOf[outcome]);
-    const report: MigrationReport = { ...this.progress(), outcome, location, message, durationMs: Date.now() - this.startedAt, failedStep };
+    const moved = this.facts.migration;
+    const report: MigrationReport = {
+      ...this.progress(),
+      outcome,
+      location,
+      message,
+      durationMs: Date.now() - this.startedAt,
+      failedStep,
+      downtimeMs: moved?.downtimeMs ?? null,
+      vf: { source: this.facts.vm?.primary?.vf?.id ?? null, destination: this.facts.reservedVf?.id ?? null },
+    };
     this.publishDetails(message);
     // Kept in the memo too: a cancelled run's failure carries no details, and the memo outlives workers.
     wf.upsertMemo({ report });

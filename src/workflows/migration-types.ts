@@ -75,6 +75,10 @@ export interface MigrationReport extends MigrationProgress {
   message: string;
   durationMs: number;
   failedStep: { id: string; activity: string; error: StepError } | null;
+  /** The VM's pause during the switch-over as the hypervisor measured it (the guest's own clock stops then). */
+  downtimeMs: number | null;
+  /** The VF the VM held on the source, and the one booked for it on the destination. */
+  vf: { source: string | null; destination: string | null };
 }
 
 /** ApplicationFailure types the workflow ends with when it does not succeed (the report is in details[0]). */

@@ -85,7 +85,7 @@ void describe('a migration on the real Temporal server (model hypervisors)', () 
       assert.equal(typeof during.steps.find((s) => s.id === 'detach-vf')?.durationMs, 'number');
       const running = await run.handle.describe();
       assert.equal(running.typedSearchAttributes.get(MigrationPhase), 'migrate');
-      const metadata = (await run.handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+      const metadata = await run.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       assert.match(metadata.currentDetails ?? '', /Phase: \*\*migrate\*\*/);
       assert.match(metadata.currentDetails ?? '', /Migration: \d+% \(\d+ of 1024 MiB/);
 

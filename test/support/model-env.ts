@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { HostServices } from '../../src/activities/host-services.js';
+import { evacuateHost, type EvacuateOptions, type StartedEvacuation } from '../../src/client/evacuate-host.js';
 import { startMigration, type StartMigrationOptions, type StartedMigration } from '../../src/client/start-migration.js';
 import { ModelFleet, type ModelOptions } from '../../src/hypervisor/model.js';
 import type { HostNetwork } from '../../src/network/host-network.js';
@@ -93,12 +94,26 @@ export class ModelEnv {
     return startMigration(this.temporal.client, { vm, from, to, namespace: this.temporal.namespace, queuePrefix: this.queuePrefix, ...extra });
   }
 
+  evacuate(host: string, extra: Partial<EvacuateOptions> = {}): Promise<StartedEvacuation> {
+    return evacuateHost(this.temporal.client, {
+      host,
+      knownHosts: [...this.services.keys()],
+      namespace: this.temporal.namespace,
+      queuePrefix: this.queuePrefix,
+      ...extra,
+    });
+  }
+
+  /** Stops the control worker (workflows) the way a crash looks to Temporal; `startControl` brings it back. */
+  async stopControl(): Promise<void> {
+    if (!this.control) return;
+    this.control.worker.shutdown();
+    await this.control.done;
+    this.control = null;
+  }
+
   async shutdown(): Promise<void> {
     await Promise.all([...this.hostWorkers.keys()].map((h) => this.stopHost(h)));
-    if (this.control) {
-      this.control.worker.shutdown();
-      await this.control.done;
-      this.control = null;
-    }
+    await this.stopControl();
   }
 }

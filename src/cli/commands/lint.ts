@@ -9,6 +9,6 @@ export function registerLintCommand(program: Command, exit: (code: number) => vo
     .option('--emulated', "the testbed's emulated primary (an e1000e with the standby's MAC) instead of a hostdev VF")
     .description('check a domain\'s net_failover teaming; one finding per line, exit 1 on any error')
     .action(async (file: string, opts: { emulated?: boolean }) =>
-      exit(await lintXmlFile(file, { primaryMode: opts.emulated ? 'emulated' : 'hostdev' }, consoleOutput.out)),
+      exit(await lintXmlFile(file, { primaryMode: opts.emulated ? 'emulated' : 'hostdev' }, (line) => consoleOutput.out(line))),
     );
 }

@@ -8,6 +8,7 @@ import { createControlWorker } from '../../workers/control-worker.js';
 import { createHostWorker } from '../../workers/host-worker.js';
 import { modelHostServices } from '../../workers/model-host-services.js';
 import { consoleOutput, loadSettings } from '../context.js';
+import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 
 interface WorkerOptions {
   control?: boolean;
@@ -29,7 +30,11 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   if (opts.control) workers.push(await createControlWorker(common));
   if (opts.host) {
     if (!opts.hosts) throw new InputError('--host needs --hosts FILE (the host config file that describes it)');
-    throw new InputError('libvirt host workers arrive with the libvirt adapter (issue 3)');
+    const host = await hostServicesFromConfig(opts.hosts, opts.host);
+    // Fail fast and clearly when libvirt is not there, rather than on the first migration.
+    const vms = await host.hypervisor.listVms();
+    consoleOutput.out(`${host.name}: libvirt answers (${vms.length} domain${vms.length === 1 ? '' : 's'}), VFs: ${JSON.stringify(await host.vfs.status())}`);
+    workers.push(await createHostWorker({ ...common, host }));
   }
   if (opts.model) {
     const config = await loadModelFleet(opts.model);

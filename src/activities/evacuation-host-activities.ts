@@ -1,0 +1,60 @@
+import { VfmigrateError } from '../errors.js';
+import type { VmSummary } from '../hypervisor/hypervisor.js';
+import { toFailure } from './bind.js';
+import type { HostServices } from './host-services.js';
+import { runIsOpen } from './run-is-open.js';
+
+/**
+ * Host activities the evacuation workflow calls (not plan steps): what runs here, what room is left, and
+ * booking a VF for an incoming VM before its migration starts. They run on the host's own queue, so every
+ * booking for a host, from any evacuation or migration, goes through that host's single worker.
+ */
+export interface HostCapacity {
+  host: string;
+  freeVfs: number;
+  totalVfs: number;
+  freeMemoryMiB: number;
+  incoming: number;
+}
+
+export interface ClaimRequest {
+  vm: string;
+  memoryMiB: number;
+  owner: string;
+  maxIncoming: number;
+}
+
+export type ClaimResult = { ok: true; vfId: string } | { ok: false; type: string; reason: string };
+
+export function evacuationActivities(host: HostServices) {
+  const guarded =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toFailure(err, name, host.name);
+      }
+    };
+  return {
+    listHostVms: guarded('listHostVms', (): Promise<VmSummary[]> => host.hypervisor.listVms()),
+    hostCapacity: guarded('hostCapacity', async (): Promise<HostCapacity> => {
+      const [pool, freeMemoryMiB] = await Promise.all([host.vfs.status(), host.hypervisor.freeMemoryMiB()]);
+      return { host: host.name, freeVfs: pool.free, totalVfs: pool.total, freeMemoryMiB: freeMemoryMiB - pool.reservedMemoryMiB, incoming: pool.incoming };
+    }),
+    /** Books a VF for a VM about to migrate here; a refusal (full, limit reached) is an answer, not an error. */
+    claimIncoming: guarded('claimIncoming', async (req: ClaimRequest): Promise<ClaimResult> => {
+      try {
+        const vf = await host.vfs.reserve({ ...req, freeMemoryMiB: () => host.hypervisor.freeMemoryMiB(), ownerAlive: runIsOpen });
+        return { ok: true, vfId: vf.id };
+      } catch (err) {
+        if (err instanceof VfmigrateError && !err.retryable) return { ok: false, type: err.type, reason: err.message };
+        throw err;
+      }
+    }),
+    releaseClaim: guarded('releaseClaim', (vm: string, owner: string): Promise<boolean> => host.vfs.releaseIfOwner(vm, owner)),
+  };
+}
+
+export type EvacuationActivities = ReturnType<typeof evacuationActivities>;
+

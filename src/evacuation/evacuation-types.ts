@@ -1,0 +1,72 @@
+/** The evacuation workflow's contract: input, `progress` query, report. Plain data (workflow code imports it). */
+import type { ResolvedPlan } from '../plan/resolved.js';
+import type { PolicySpec } from './policy-schema.js';
+
+export type VmEvacuationState =
+  | 'pending'
+  | 'waiting'
+  | 'migrating'
+  | 'migrated'
+  | 'degraded'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped'
+  | 'unplaceable';
+
+export interface VmEntry {
+  vm: string;
+  memoryMiB: number;
+  state: VmEvacuationState;
+  destination?: string;
+  startedAt?: string;
+  durationMs?: number;
+  message?: string;
+}
+
+export interface EvacuationRequest {
+  host: string;
+  policyName: string;
+  policy: PolicySpec;
+  /** The plan every child migration runs, resolved and frozen at the start. */
+  plan: ResolvedPlan;
+  /** Hosts that may receive VMs (include/exclude already applied; never the drained host). */
+  candidates: string[];
+  queuePrefix: string;
+  /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts). */
+  historyLimit: number;
+  /** Set when this run continues an earlier one. */
+  carried?: CarriedState;
+}
+
+export interface CarriedState {
+  vms: VmEntry[];
+  startedAt: string;
+  paused: boolean;
+  stopping: boolean;
+  unavailable: { host: string; reason: string }[];
+  runs: number;
+}
+
+export type EvacuationOutcome = 'completed' | 'incomplete' | 'stopped' | 'cancelled';
+
+export interface EvacuationProgress {
+  host: string;
+  policy: string;
+  state: 'running' | 'paused' | 'stopping' | EvacuationOutcome;
+  counts: Record<VmEvacuationState, number>;
+  vms: VmEntry[];
+  startedAt: string;
+  elapsedMs: number;
+  /** From the durations observed so far; null until one migration has finished. */
+  etaMs: number | null;
+  unavailable: { host: string; reason: string }[];
+  /** How many runs (continue-as-new generations) this evacuation has used. */
+  runs: number;
+}
+
+export interface EvacuationReport extends EvacuationProgress {
+  outcome: EvacuationOutcome;
+  message: string;
+}
+
+export const evacuationFailureType = 'EvacuationIncomplete';

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import type { HostServices } from '../activities/host-services.js';
+import { loadHostConfig, type HostConfig } from '../config/hosts.js';
+import { runVirsh } from '../hypervisor/virsh-command.js';
+import { VirshHypervisor } from '../hypervisor/virsh.js';
+import { IpHostNetwork } from '../network/ip-host-network.js';
+import { noHostNetwork } from '../network/host-network.js';
+import { parseDuration } from '../plan/duration.js';
+import { FileLedger } from '../vf/ledger.js';
+import { LibvirtNetworkProvider } from '../vf/libvirt-network-provider.js';
+import { VfPool } from '../vf/pool.js';
+import { EmulatedProvider, PciListProvider, type VfProvider } from '../vf/provider.js';
+
+/** A real host's services: libvirt through virsh, its VF pool booked in a ledger file, `ip`/`bridge` networking. */
+export async function hostServicesFromConfig(file: string, name: string): Promise<HostServices> {
+  const config = await loadHostConfig(file, name);
+  const primaryMode = config.vfs.provider === 'emulated' ? 'emulated' : 'hostdev';
+  const hypervisor = new VirshHypervisor({ hostName: name, uri: config.libvirtUri, primaryMode });
+  return {
+    name,
+    migrationUri: config.migrationUri,
+    hypervisor,
+    vfs: new VfPool(name, vfProvider(config), new FileLedger(path.join(config.stateDir, 'vf-ledger.json')), hypervisor),
+    network: config.network ? new IpHostNetwork({ vfMac: config.network.clearVfMac, fdbDevice: config.network.fdbDevice, hostName: name }) : noHostNetwork,
+    primaryMode,
+    progressSignalMs: parseDuration(config.progressEvery) ?? 2000,
+  };
+}
+
+function vfProvider(config: HostConfig): VfProvider {
+  const vfs = config.vfs;
+  switch (vfs.provider) {
+    case 'pci-list':
+      return new PciListProvider(vfs.vfs);
+    case 'emulated':
+      return new EmulatedProvider(config.name, vfs.count);
+    case 'libvirt-network':
+      return new LibvirtNetworkProvider(vfs.network, (network) => runVirsh(config.libvirtUri, ['net-dumpxml', network], { timeoutMs: 30_000, host: config.name }));
+  }
+}

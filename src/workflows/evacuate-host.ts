@@ -1,0 +1,396 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import * as wf from '@temporalio/workflow';
+import type { ClaimResult, EvacuationActivities, HostCapacity } from '../activities/evacuation-host-activities.js';
+import { chooseDestination, orderVms, type DestinationView } from '../evacuation/placement.js';
+import {
+  evacuationFailureType,
+  type CarriedState,
+  type EvacuationOutcome,
+  type EvacuationProgress,
+  type EvacuationReport,
+  type EvacuationRequest,
+  type VmEntry,
+  type VmEvacuationState,
+} from '../evacuation/evacuation-types.js';
+import { controlQueue, hostQueue, migrationWorkflowId, progressQuery } from '../temporal/names.js';
+import { DestinationHost, EvacuatedHost, EvacuationState, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import type { migrateVm } from './migrate-vm.js';
+import type { MigrationReport, MigrationRequest } from './migration-types.js';
+
+export const evacuationProgressQuery = wf.defineQuery<EvacuationProgress>(progressQuery);
+export const pauseUpdate = wf.defineUpdate<EvacuationProgress>('pause');
+export const resumeUpdate = wf.defineUpdate<EvacuationProgress>('resume');
+
+/**
+ * Drains one host: one child migration per VM, within the policy's limits, each destination's VF booked
+ * on that destination's own worker before the child starts. Children outlive the evacuation: a cancel
+ * or a stop only stops new migrations. Continues as new between batches on hosts with many VMs.
+ */
+export async function evacuateHost(request: EvacuationRequest): Promise<EvacuationReport> {
+  return new Evacuation(request).run();
+}
+
+/** How long a destination's worker gets to pick up a capacity question before the host counts as unavailable. */
+const capacityTimeout = '10s';
+/** While someone else's migrations may free room on a full destination, look again this often. */
+const recheckEvery = '5s';
+
+class Evacuation {
+  private readonly vms: VmEntry[];
+  private readonly views = new Map<string, DestinationView>();
+  private readonly inFlight = new Set<string>();
+  private unavailable: { host: string; reason: string }[];
+  private paused: boolean;
+  private stopping: boolean;
+  private cancelled = false;
+  private stoppedByPolicy = false;
+  private changes = 0;
+  private outcome: EvacuationOutcome | null = null;
+  private readonly startedAt: string;
+  private readonly runs: number;
+  private readonly id = wf.workflowInfo().workflowId;
+
+  constructor(private readonly req: EvacuationRequest) {
+    const carried = req.carried;
+    this.vms = carried?.vms ?? [];
+    this.unavailable = carried?.unavailable ?? [];
+    this.paused = carried?.paused ?? false;
+    this.stopping = carried?.stopping ?? false;
+    this.startedAt = carried?.startedAt ?? new Date().toISOString();
+    this.runs = (carried?.runs ?? 0) + 1;
+    wf.setHandler(evacuationProgressQuery, () => this.progress());
+    wf.setHandler(pauseUpdate, () => {
+      this.paused = true;
+      this.changed();
+      return this.progress();
+    });
+    wf.setHandler(resumeUpdate, () => {
+      this.paused = false;
+      this.changed();
+      return this.progress();
+    });
+    wf.CancellationScope.current().cancelRequested.catch(() => {
+      this.cancelled = this.stopping = true;
+      this.changed();
+    });
+  }
+
+  /** The evacuation is never cancelled mid-step: a cancel only stops new migrations (see the handler above). */
+  run(): Promise<EvacuationReport> {
+    return wf.CancellationScope.nonCancellable(() => this.drive());
+  }
+
+  private async drive(): Promise<EvacuationReport> {
+    this.publishState();
+    if (!this.req.carried) await this.takeInventory();
+    await this.refreshCapacity();
+    for (;;) {
+      await this.launch();
+      if (this.inFlight.size === 0) {
+        if (this.stopping || !this.waiting().length) break;
+        if (this.paused) {
+          await wf.condition(() => !this.paused || this.stopping);
+          continue;
+        }
+        if (this.continueAsNewDue()) return this.continueAsNew();
+        if (await this.stuck()) break;
+        continue;
+      }
+      const seen = this.changes;
+      await wf.condition(() => this.changes !== seen);
+    }
+    return this.finish();
+  }
+
+  private async takeInventory(): Promise<void> {
+    const vms = await this.onHost(this.req.host, '2m').listHostVms();
+    const running = vms.filter((v) => v.state === 'running').map((v) => ({ vm: v.name, memoryMiB: v.memoryMiB }));
+    for (const v of orderVms(running, this.req.policy.order)) this.vms.push({ ...v, state: 'pending' });
+    for (const v of vms.filter((v) => v.state !== 'running')) {
+      this.vms.push({ vm: v.name, memoryMiB: v.memoryMiB, state: 'skipped', message: `not running (${v.state}): only running VMs are live-migrated` });
+    }
+  }
+
+  /** Asks every candidate for its room; one whose worker does not answer promptly is reported and left out. */
+  private async refreshCapacity(): Promise<void> {
+    const answers = await Promise.all(
+      this.req.candidates.map(async (host): Promise<HostCapacity | { host: string; reason: string }> => {
+        try {
+          return await this.onHost(host, '30s', capacityTimeout).hostCapacity();
+        } catch (err) {
+          return { host, reason: `no answer from its worker within ${capacityTimeout} (${rootMessage(err)})` };
+        }
+      }),
+    );
+    this.unavailable = answers.filter((a): a is { host: string; reason: string } => 'reason' in a);
+    for (const a of answers) {
+      if ('reason' in a) {
+        this.views.delete(a.host);
+        continue;
+      }
+      const ours = this.vms.filter((v) => v.state === 'migrating' && v.destination === a.host).length;
+      const placed = this.views.get(a.host)?.placed ?? 0;
+      this.views.set(a.host, { host: a.host, freeVfs: a.freeVfs, freeMemoryMiB: a.freeMemoryMiB, incoming: ours, placed });
+    }
+    this.changed();
+  }
+
+  /** Starts migrations while the limits allow and some waiting VM has a destination. */
+  private async launch(): Promise<void> {
+    const { maxParallel, maxOutgoingPerSource } = this.req.policy;
+    const slots = (): number => Math.min(maxParallel, maxOutgoingPerSource) - this.inFlight.size;
+    while (!this.paused && !this.stopping && !this.continueAsNewDue() && slots() > 0) {
+      let started = false;
+      for (const entry of this.waiting()) {
+        const destination = await this.place(entry);
+        if (!destination) {
+          entry.state = 'waiting';
+          continue;
+        }
+        this.start(entry, destination);
+        started = true;
+        break;
+      }
+      if (!started) return;
+    }
+  }
+
+  /** Picks a destination and books a VF there; a refusal updates what we know and tries the next best. */
+  private async place(entry: VmEntry): Promise<string | null> {
+    const { placement, maxIncomingPerDestination } = this.req.policy;
+    const tried = new Set<string>();
+    for (;;) {
+      const host = chooseDestination(entry, [...this.views.values()], placement, maxIncomingPerDestination, tried);
+      if (!host) return null;
+      tried.add(host);
+      const view = this.views.get(host)!;
+      const claim = await this.claim(host, entry);
+      if (claim.ok) {
+        view.freeVfs -= 1;
+        view.freeMemoryMiB -= entry.memoryMiB;
+        view.incoming += 1;
+        view.placed += 1;
+        return host;
+      }
+      if (claim.type === 'NoFreeVf') view.freeVfs = 0;
+      if (claim.type === 'InsufficientMemory') view.freeMemoryMiB = Math.min(view.freeMemoryMiB, entry.memoryMiB - 1);
+    }
+  }
+
+  private async claim(host: string, entry: VmEntry): Promise<ClaimResult> {
+    try {
+      return await this.onHost(host, '1m', capacityTimeout).claimIncoming({
+        vm: entry.vm,
+        memoryMiB: entry.memoryMiB,
+        owner: this.id,
+        maxIncoming: this.req.policy.maxIncomingPerDestination,
+      });
+    } catch (err) {
+      this.views.delete(host);
+      this.unavailable.push({ host, reason: `could not book a VF there: ${rootMessage(err)}` });
+      return { ok: false, type: 'Unavailable', reason: rootMessage(err) };
+    }
+  }
+
+  /** Runs the child migration in the background; its end is recorded and wakes the main loop. */
+  private start(entry: VmEntry, destination: string): void {
+    Object.assign(entry, { state: 'migrating', destination, startedAt: new Date().toISOString(), message: undefined });
+    this.inFlight.add(entry.vm);
+    this.changed();
+    const started = Date.now();
+    void this.migrate(entry, destination)
+      .then(
+        (state) => this.settle(entry, state.state, state.message, Date.now() - started),
+        (err: unknown) => this.settle(entry, 'failed', rootMessage(err), Date.now() - started),
+      )
+      .finally(() => {
+        this.inFlight.delete(entry.vm);
+        this.changed();
+      });
+  }
+
+  private async migrate(entry: VmEntry, destination: string): Promise<{ state: VmEvacuationState; message: string }> {
+    const request: MigrationRequest = { vm: entry.vm, source: this.req.host, destination, plan: this.req.plan, queuePrefix: this.req.queuePrefix };
+    let child: wf.ChildWorkflowHandle<typeof migrateVm>;
+    try {
+      child = await wf.startChild<typeof migrateVm>('migrateVm', {
+        workflowId: migrationWorkflowId(entry.vm),
+        taskQueue: controlQueue(this.req.queuePrefix),
+        args: [request],
+        // Never killed with the evacuation: a migration stopped mid-way is worse than one that finishes.
+        parentClosePolicy: wf.ParentClosePolicy.ABANDON,
+        cancellationType: wf.ChildWorkflowCancellationType.ABANDON,
+        workflowIdReusePolicy: wf.WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: VmName, value: entry.vm },
+          { key: SourceHost, value: this.req.host },
+          { key: DestinationHost, value: destination },
+          { key: MigrationPhase, value: 'Starting' },
+        ],
+        memo: { planName: this.req.plan.name, planVersion: this.req.plan.version, planHash: this.req.plan.hash, evacuation: this.id },
+        staticSummary: `${entry.vm}: ${this.req.host} → ${destination}, plan ${this.req.plan.name} v${this.req.plan.version} (evacuation of ${this.req.host})`,
+      });
+    } catch (err) {
+      await this.onHost(destination, '1m').releaseClaim(entry.vm, this.id);
+      this.unbook(destination, entry);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        return { state: 'skipped', message: `already being migrated by another run (${migrationWorkflowId(entry.vm)}); not migrated twice` };
+      }
+      throw err;
+    }
+    try {
+      const report = await child.result();
+      return { state: 'migrated', message: report.message };
+    } catch (err) {
+      const report = childReport(err);
+      if (report?.outcome !== 'degraded') {
+        // A child that failed before its own reserve step never took the booking over: free it here.
+        await this.onHost(destination, '1m').releaseClaim(entry.vm, this.id);
+        this.unbook(destination, entry);
+      }
+      if (!report) return { state: 'failed', message: rootMessage(err) };
+      return { state: report.outcome === 'degraded' ? 'degraded' : report.outcome === 'cancelled' ? 'cancelled' : 'failed', message: report.message };
+    }
+  }
+
+  /** The VM did not arrive: its booking there was released (by the child's compensation or by us). */
+  private unbook(destination: string, entry: VmEntry): void {
+    const view = this.views.get(destination);
+    if (!view) return;
+    view.freeVfs += 1;
+    view.freeMemoryMiB += entry.memoryMiB;
+    view.placed -= 1;
+  }
+
+  private settle(entry: VmEntry, state: VmEvacuationState, message: string, durationMs: number): void {
+    Object.assign(entry, { state, message, durationMs });
+    const view = entry.destination ? this.views.get(entry.destination) : undefined;
+    if (view) view.incoming -= 1;
+    if (state !== 'failed' && state !== 'degraded') return;
+    if (this.req.policy.onFailure === 'pause') this.paused = true;
+    if (this.req.policy.onFailure === 'stop') this.stopping = this.stoppedByPolicy = true;
+  }
+
+  /**
+   * Nothing of ours in flight and VMs still waiting: look again. Someone else's migrations into a
+   * candidate may free room (or fail and release it): wait for them; if there are none, it is final.
+   */
+  private async stuck(): Promise<boolean> {
+    await this.refreshCapacity();
+    if (this.waiting().some((e) => chooseDestination(e, [...this.views.values()], this.req.policy.placement, this.req.policy.maxIncomingPerDestination))) return false;
+    const othersIncoming = await this.othersInFlight();
+    if (othersIncoming) {
+      await wf.sleep(recheckEvery);
+      return false;
+    }
+    for (const e of this.waiting()) Object.assign(e, { state: 'unplaceable', message: 'no destination has a free VF and enough memory for it' });
+    return true;
+  }
+
+  private async othersInFlight(): Promise<boolean> {
+    const answers = await Promise.all(
+      [...this.views.keys()].map((h) => this.onHost(h, '30s', capacityTimeout).hostCapacity().catch(() => null)),
+    );
+    return answers.some((a) => a && a.incoming > 0);
+  }
+
+  private continueAsNewDue(): boolean {
+    const info = wf.workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= this.req.historyLimit;
+  }
+
+  private continueAsNew(): Promise<never> {
+    const carried: CarriedState = { vms: this.vms, startedAt: this.startedAt, paused: this.paused, stopping: this.stopping, unavailable: this.unavailable, runs: this.runs };
+    return wf.continueAsNew<typeof evacuateHost>({ ...this.req, carried });
+  }
+
+  private finish(): EvacuationReport {
+    const counts = this.counts();
+    const left = counts.failed + counts.degraded + counts.unplaceable + counts.pending + counts.waiting + counts.cancelled;
+    this.outcome = this.cancelled ? 'cancelled' : this.stoppedByPolicy ? 'stopped' : left ? 'incomplete' : 'completed';
+    const message = `${this.req.host}: ${counts.migrated} migrated, ${counts.failed} failed, ${counts.degraded} degraded, ${counts.skipped} skipped, ${counts.unplaceable} unplaceable${
+      counts.pending + counts.waiting ? `, ${counts.pending + counts.waiting} not started` : ''
+    } (${this.outcome})`;
+    const report: EvacuationReport = { ...this.progress(), outcome: this.outcome, message };
+    this.publishState();
+    wf.upsertMemo({ report });
+    if (this.outcome === 'completed') return report;
+    if (this.outcome === 'cancelled') throw new wf.CancelledFailure(message, [report]);
+    throw wf.ApplicationFailure.create({ type: evacuationFailureType, message, nonRetryable: true, details: [report] });
+  }
+
+  private waiting(): VmEntry[] {
+    return this.vms.filter((v) => v.state === 'pending' || v.state === 'waiting');
+  }
+
+  private changed(): void {
+    this.changes += 1;
+    this.publishState();
+  }
+
+  private publishState(): void {
+    const state = this.state();
+    wf.upsertSearchAttributes([
+      { key: EvacuatedHost, value: this.req.host },
+      { key: EvacuationState, value: state },
+    ]);
+    const c = this.counts();
+    wf.setCurrentDetails(
+      `**Evacuating ${this.req.host}** (policy ${this.req.policyName}): ${state}\n\n` +
+        `${c.migrated} migrated · ${c.migrating} migrating · ${c.pending + c.waiting} waiting · ${c.failed} failed · ${c.degraded} degraded · ${c.skipped} skipped · ${c.unplaceable} unplaceable` +
+        (this.unavailable.length ? `\n\nUnavailable: ${this.unavailable.map((u) => `${u.host} (${u.reason})`).join('; ')}` : ''),
+    );
+  }
+
+  private state(): EvacuationProgress['state'] {
+    return this.outcome ?? (this.stopping ? 'stopping' : this.paused ? 'paused' : 'running');
+  }
+
+  private counts(): Record<VmEvacuationState, number> {
+    const counts = { pending: 0, waiting: 0, migrating: 0, migrated: 0, degraded: 0, failed: 0, cancelled: 0, skipped: 0, unplaceable: 0 };
+    for (const v of this.vms) counts[v.state] += 1;
+    return counts;
+  }
+
+  private progress(): EvacuationProgress {
+    const elapsedMs = Date.now() - Date.parse(this.startedAt);
+    const done = this.vms.filter((v) => v.state === 'migrated' && v.durationMs !== undefined);
+    const remaining = this.waiting().length + this.inFlight.size;
+    const parallel = Math.min(this.req.policy.maxParallel, this.req.policy.maxOutgoingPerSource);
+    const mean = done.length ? done.reduce((s, v) => s + (v.durationMs ?? 0), 0) / done.length : null;
+    return {
+      host: this.req.host,
+      policy: this.req.policyName,
+      state: this.state(),
+      counts: this.counts(),
+      vms: this.vms.map((v) => ({ ...v })),
+      startedAt: this.startedAt,
+      elapsedMs,
+      etaMs: mean === null ? null : Math.round((mean * remaining) / parallel),
+      unavailable: [...this.unavailable],
+      runs: this.runs,
+    };
+  }
+
+  private onHost(host: string, startToClose: string, scheduleToStart?: string): EvacuationActivities {
+    return wf.proxyActivities<EvacuationActivities>({
+      taskQueue: hostQueue(this.req.queuePrefix, host),
+      startToCloseTimeout: startToClose,
+      ...(scheduleToStart ? { scheduleToStartTimeout: scheduleToStart } : {}),
+      retry: { maximumAttempts: 3, initialInterval: '1s' },
+    });
+  }
+}
+
+function childReport(err: unknown): MigrationReport | null {
+  const cause = err instanceof wf.ChildWorkflowFailure ? err.cause : null;
+  const details = cause instanceof wf.ApplicationFailure || cause instanceof wf.CancelledFailure ? cause.details : undefined;
+  const report = details?.[0] as MigrationReport | undefined;
+  return report?.outcome ? report : null;
+}
+
+function rootMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && 'cause' in e && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,201 @@
+/**
+ * The engine end to end on REAL hypervisors: the real Temporal dev server, the host workers driving two
+ * real libvirtd hosts through virsh, and a real guest whose net_failover master is probed every 10 ms.
+ * Needs root (scripts/testbed.sh).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { followMigration, migrationReport, queryProgress } from '../../src/client/migration-result.js';
+import { startMigration, type StartMigrationOptions } from '../../src/client/start-migration.js';
+import { findTeamingPair } from '../../src/domain/teaming.js';
+import { VmNotFoundError } from '../../src/hypervisor/errors.js';
+import type { Hypervisor, PrimarySpec, VmDescription } from '../../src/hypervisor/hypervisor.js';
+import { measureMigration } from '../../src/testbed/measured-migration.js';
+import { readProbeLog, topologyAt } from '../../src/testbed/probe-log.js';
+import { guestHost, hostUri, removeGuest, serialLogPath, startGuest, startHost, stopHost, testbedUp, waitForProbeReady, type TestbedHost } from '../../src/testbed/testbed.js';
+import type { TestbedWorkers } from '../../src/testbed/testbed-workers.js';
+import { planWith } from '../support/plans.js';
+import { testTemporal, type TestTemporal } from '../support/temporal.js';
+import { waitFor } from '../support/wait.js';
+import { libvirt, startWorkers } from './support.js';
+
+const VM = `e2e-${process.pid}`;
+/** A slower migration (a 20 MiB/s cap: ~4-5 s for the guest) leaves time to act while it runs. */
+const throttled = { migrate: { with: { bandwidthMiBps: 20 }, timeout: { startToClose: '10m', heartbeat: '5s' }, retry: { maximumAttempts: 3, initialInterval: '500ms' } } };
+
+async function where(vm: string): Promise<TestbedHost | null> {
+  return guestHost(vm);
+}
+
+async function describe_(host: TestbedHost, vm = VM): Promise<VmDescription> {
+  return libvirt(host).describeVm(vm);
+}
+
+/** The VM is where the run says, with its primary attached, the standby down, and nothing left on the other host. */
+async function assertSettledOn(host: TestbedHost, other: TestbedHost): Promise<void> {
+  assert.equal(await where(VM), host);
+  await assert.rejects(libvirt(other).describeVm(VM), VmNotFoundError, `${VM} must no longer be defined on ${other}`);
+  const pair = findTeamingPair(await describe_(host), 'emulated');
+  assert.equal(pair?.primary?.alias, 'ua-primary0', 'the primary is attached');
+  assert.equal(pair?.standby.link, 'down', 'the standby link is down again');
+}
+
+/** The guest still has its failover master with the same address, and both slaves. */
+async function assertGuestTeamed(address: string, fromOffset: number): Promise<void> {
+  const chunk = await readProbeLog(serialLogPath(VM), fromOffset);
+  const now = topologyAt(chunk.topology);
+  assert.ok(now, 'the guest printed its topology');
+  assert.equal(now.master, 'eth0');
+  assert.equal(now.addr, address, 'the failover master kept its address');
+  assert.ok(now.standby && now.primary, `both slaves present: ${JSON.stringify(now)}`);
+  assert.ok(chunk.reports.at(-1)!.recv > 0, 'the probe is getting replies');
+}
+
+void describe('live migration on two real libvirt hosts', () => {
+  let temporal: TestTemporal;
+  let workers: TestbedWorkers & { queuePrefix: string };
+  let address: string;
+  const opts = (from: TestbedHost, to: TestbedHost, extra: Partial<StartMigrationOptions> = {}): StartMigrationOptions => ({
+    vm: VM,
+    from,
+    to,
+    namespace: temporal.namespace,
+    queuePrefix: workers.queuePrefix,
+    ...extra,
+  });
+
+  before(async () => {
+    await testbedUp();
+    temporal = await testTemporal();
+    workers = await startWorkers(temporal);
+    await startGuest(VM, { host: 'hostA' });
+    address = (await waitForProbeReady(VM, 120_000)).addr;
+  });
+  after(async () => {
+    await workers?.stop();
+    await removeGuest(VM);
+    await temporal?.close();
+  });
+
+  void it('migrates hostA → hostB → hostA with the default plan; the guest keeps its failover master and address', async () => {
+    for (const [from, to] of [['hostA', 'hostB'], ['hostB', 'hostA']] as const) {
+      const offset = (await readProbeLog(serialLogPath(VM))).nextOffset;
+      workers.calls.length = 0;
+      const measured = await measureMigration(temporal.client, opts(from, to), workers.calls);
+      assert.equal(measured.report.outcome, 'migrated', measured.report.message);
+      await assertSettledOn(to, from);
+      // The testbed's e1000e would silently migrate along: prove it was unplugged before the migration began.
+      const detach = workers.calls.find((c) => c.host === from && c.op === 'detachInterface');
+      const migrate = workers.calls.find((c) => c.host === from && c.op === 'migrate');
+      assert.ok(detach && migrate && detach.end <= migrate.start, 'the primary was detached before migrate started');
+      const left = measured.guest.failover;
+      assert.ok(left, 'the guest saw its primary leave');
+      assert.ok(measured.guest.vfReturn, 'and a primary come back');
+      assert.ok(measured.report.downtimeMs !== null && measured.report.downtimeMs < 2000, `libvirt downtime ${measured.report.downtimeMs} ms`);
+      await assertGuestTeamed(address, offset);
+    }
+  });
+
+  void it('a destination libvirtd that dies before migrate: rolled back, the VM keeps running on the source with its primary', async () => {
+    assert.equal(await where(VM), 'hostA');
+    const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', { migrate: { retry: { maximumAttempts: 2, initialInterval: '200ms' } } }) }));
+    try {
+      await waitFor('standby-up', async () => (await queryProgress(run.handle)).phase === 'standby-up', 30_000);
+      await stopHost('hostB');
+      const report = await migrationReport(run.handle);
+      assert.equal(report.outcome, 'rolled-back', report.message);
+      assert.equal(report.failedStep?.id, 'migrate');
+      assert.equal(report.failedStep?.error.type, 'ConnectionFailed');
+    } finally {
+      await startHost('hostB');
+    }
+    await assertSettledOn('hostA', 'hostB');
+  });
+
+  void it('a migration aborted mid-way (domjobabort from outside): compensated, VM back to normal on the source', async () => {
+    const offset = (await readProbeLog(serialLogPath(VM))).nextOffset;
+    const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', throttled) }));
+    await waitFor('migration under way', async () => ((await queryProgress(run.handle)).migration?.dataProcessedBytes ?? 0) > 0, 60_000);
+    await execa('virsh', ['-c', hostUri('hostA'), 'domjobabort', VM], { env: { LC_ALL: 'C' } });
+    const report = await migrationReport(run.handle);
+    assert.equal(report.outcome, 'rolled-back', report.message);
+    assert.equal(report.failedStep?.error.type, 'MigrationAborted');
+    await assertSettledOn('hostA', 'hostB');
+    await waitFor('the primary back up in the guest', async () => topologyAt((await readProbeLog(serialLogPath(VM), offset)).topology)?.primary?.operstate === 'up', 20_000);
+    await assertGuestTeamed(address, offset);
+  });
+
+  void it('cancel during migrate aborts the job, then compensates: the VM is back to normal on the source', async () => {
+    const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', throttled) }));
+    await waitFor('migration under way', async () => ((await queryProgress(run.handle)).migration?.dataProcessedBytes ?? 0) > 0, 60_000);
+    await run.handle.cancel();
+    const report = await migrationReport(run.handle);
+    assert.equal(report.outcome, 'cancelled', report.message);
+    assert.equal(await libvirt('hostA').migrationJob(VM), null, 'no migration job left');
+    await assertSettledOn('hostA', 'hostB');
+  });
+
+  void it('the VF attach failing on the destination after the pivot: retried forward, then DEGRADED with the VM on its standby', async () => {
+    // The fault is real: hostB's libvirtd is stopped just before the attach, so virsh really cannot reach it.
+    const offset = (await readProbeLog(serialLogPath(VM))).nextOffset;
+    stopLibvirtBeforeAttach(workers, 'hostB');
+    const plan = planWith('sriov-live-migration', { 'attach-vf': { retry: { maximumAttempts: 3, initialInterval: '300ms', maximumInterval: '500ms' } } });
+    const report = await migrationReport((await startMigration(temporal.client, opts('hostA', 'hostB', { plan }))).handle);
+    try {
+      assert.equal(report.outcome, 'degraded', report.message);
+      assert.equal(report.failedStep?.id, 'attach-vf');
+      assert.equal(report.failedStep?.error.type, 'ConnectionFailed');
+      assert.match(report.message, /DEGRADED/);
+    } finally {
+      restoreHostB(workers);
+      await startHost('hostB');
+    }
+    assert.equal(await where(VM), 'hostB');
+    const pair = findTeamingPair(await describe_('hostB'), 'emulated');
+    assert.equal(pair?.primary, null, 'no primary on the destination');
+    assert.equal(pair?.standby.link, 'up', 'the standby stays up: it carries the traffic');
+    const chunk = await readProbeLog(serialLogPath(VM), offset);
+    assert.ok(chunk.reports.slice(-2).every((r) => r.recv > 0), 'the guest is still on the network, over its standby');
+    // Put it back to normal for the next test: a migration back with the default plan.
+    const back = await migrationReport((await startMigration(temporal.client, opts('hostB', 'hostA'))).handle);
+    assert.equal(back.outcome, 'migrated', back.message);
+    await assertSettledOn('hostA', 'hostB');
+  });
+
+  void it('the source worker killed during migrate and restarted: the run completes, one job, one attach', async () => {
+    const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', { migrate: { ...throttled.migrate, timeout: { startToClose: '10m', heartbeat: '2s' } } }) }));
+    workers.calls.length = 0;
+    await waitFor('migration under way', async () => ((await queryProgress(run.handle)).migration?.dataProcessedBytes ?? 0) > 0, 60_000);
+    await workers.stopHost('hostA');
+    await new Promise((r) => setTimeout(r, 1500));
+    await workers.startHost('hostA');
+    const report = await followMigration(run.handle, () => undefined);
+    assert.equal(report.outcome, 'migrated', report.message);
+    assert.equal(workers.calls.filter((c) => c.host === 'hostB' && c.op === 'attachPrimary').length, 1, 'attached once');
+    await assertSettledOn('hostB', 'hostA');
+    const back = await migrationReport((await startMigration(temporal.client, opts('hostB', 'hostA'))).handle);
+    assert.equal(back.outcome, 'migrated', back.message);
+  });
+});
+
+/** Wraps hostB's attach so that hostB's libvirtd is stopped right before the real attach call runs. */
+const originals = new WeakMap<object, Hypervisor['attachPrimary']>();
+function stopLibvirtBeforeAttach(workers: TestbedWorkers, host: TestbedHost): void {
+  const hv = workers.hypervisorOf(host);
+  const real = hv.attachPrimary.bind(hv);
+  originals.set(workers, real);
+  let stopped = false;
+  hv.attachPrimary = async (vm: string, spec: PrimarySpec, o: { deadlineMs: number }) => {
+    if (!stopped) {
+      stopped = true;
+      await stopHost(host);
+    }
+    return real(vm, spec, o);
+  };
+}
+
+function restoreHostB(workers: TestbedWorkers): void {
+  const real = originals.get(workers);
+  if (real) workers.hypervisorOf('hostB').attachPrimary = real;
+}
