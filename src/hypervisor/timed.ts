@@ -5,6 +5,8 @@ export interface TimedCall {
   op: string;
   start: number;
   end: number;
+  /** The error's type when the call failed. */
+  failed?: string;
 }
 
 /**
@@ -18,11 +20,23 @@ export function timedHypervisor(inner: Hypervisor, calls: TimedCall[]): Hypervis
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const start = performance.now();
-        const record = (): void => void calls.push({ host: inner.hostName, op: String(prop), start, end: performance.now() });
+        const record = (failed?: unknown): void =>
+          void calls.push({ host: inner.hostName, op: String(prop), start, end: performance.now(), ...(failed ? { failed: (failed as { type?: string }).type ?? String(failed) } : {}) });
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (result instanceof Promise) return result.finally(record);
-        record();
-        return result;
+        if (!(result instanceof Promise)) {
+          record();
+          return result;
+        }
+        return result.then(
+          (v: unknown) => {
+            record();
+            return v;
+          },
+          (err: unknown) => {
+            record(err);
+            throw err;
+          },
+        );
       };
     },
   });

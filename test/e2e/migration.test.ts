@@ -41,15 +41,24 @@ async function assertSettledOn(host: TestbedHost, other: TestbedHost): Promise<v
   assert.equal(pair?.standby.link, 'down', 'the standby link is down again');
 }
 
-/** The guest still has its failover master with the same address, and both slaves. */
+/**
+ * The guest still has its failover master with the same address and both slaves, and once the new
+ * primary's link is up (seconds after the attach) its probe gets replies again.
+ */
 async function assertGuestTeamed(address: string, fromOffset: number): Promise<void> {
-  const chunk = await readProbeLog(serialLogPath(VM), fromOffset);
-  const now = topologyAt(chunk.topology);
-  assert.ok(now, 'the guest printed its topology');
-  assert.equal(now.master, 'eth0');
-  assert.equal(now.addr, address, 'the failover master kept its address');
-  assert.ok(now.standby && now.primary, `both slaves present: ${JSON.stringify(now)}`);
-  assert.ok(chunk.reports.at(-1)!.recv > 0, 'the probe is getting replies');
+  const settled = await waitFor(
+    'the guest teamed again, its probe answered',
+    async () => {
+      const chunk = await readProbeLog(serialLogPath(VM), fromOffset);
+      const now = topologyAt(chunk.topology);
+      const after = now && chunk.reports.filter((r) => r.t > now.t + 500);
+      return now?.primary?.operstate === 'up' && after?.some((r) => r.recv > 0) ? now : undefined;
+    },
+    20_000,
+  );
+  assert.equal(settled.master, 'eth0');
+  assert.equal(settled.addr, address, 'the failover master kept its address');
+  assert.ok(settled.standby && settled.primary, `both slaves present: ${JSON.stringify(settled)}`);
 }
 
 void describe('live migration on two real libvirt hosts', () => {
@@ -122,7 +131,6 @@ void describe('live migration on two real libvirt hosts', () => {
     assert.equal(report.outcome, 'rolled-back', report.message);
     assert.equal(report.failedStep?.error.type, 'MigrationAborted');
     await assertSettledOn('hostA', 'hostB');
-    await waitFor('the primary back up in the guest', async () => topologyAt((await readProbeLog(serialLogPath(VM), offset)).topology)?.primary?.operstate === 'up', 20_000);
     await assertGuestTeamed(address, offset);
   });
 
@@ -159,11 +167,13 @@ void describe('live migration on two real libvirt hosts', () => {
     assert.ok(chunk.reports.slice(-2).every((r) => r.recv > 0), 'the guest is still on the network, over its standby');
     // Put it back to normal for the next test: a migration back with the default plan.
     const back = await migrationReport((await startMigration(temporal.client, opts('hostB', 'hostA'))).handle);
+    await assertGuestTeamed(address, offset);
     assert.equal(back.outcome, 'migrated', back.message);
     await assertSettledOn('hostA', 'hostB');
   });
 
   void it('the source worker killed during migrate and restarted: the run completes, one job, one attach', async () => {
+    const offset = (await readProbeLog(serialLogPath(VM))).nextOffset;
     const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', { migrate: { ...throttled.migrate, timeout: { startToClose: '10m', heartbeat: '2s' } } }) }));
     workers.calls.length = 0;
     await waitFor('migration under way', async () => ((await queryProgress(run.handle)).migration?.dataProcessedBytes ?? 0) > 0, 60_000);
@@ -172,19 +182,25 @@ void describe('live migration on two real libvirt hosts', () => {
     await workers.startHost('hostA');
     const report = await followMigration(run.handle, () => undefined);
     assert.equal(report.outcome, 'migrated', report.message);
-    assert.equal(workers.calls.filter((c) => c.host === 'hostB' && c.op === 'attachPrimary').length, 1, 'attached once');
+    const attaches = workers.calls.filter((c) => c.host === 'hostB' && c.op === 'attachPrimary');
+    assert.equal(attaches.filter((c) => !c.failed).length, 1, `attached once: ${JSON.stringify(attaches)}; ${JSON.stringify(report.steps)}`);
+    const primaries = (await describe_('hostB')).interfaces.filter((i) => i.model === 'e1000e');
+    assert.equal(primaries.length, 1, 'exactly one primary on the destination');
     await assertSettledOn('hostB', 'hostA');
+    // A VF hot-plugged a moment ago must settle in the guest before it can be unplugged again.
+    await assertGuestTeamed(address, offset);
     const back = await migrationReport((await startMigration(temporal.client, opts('hostB', 'hostA'))).handle);
     assert.equal(back.outcome, 'migrated', back.message);
   });
 });
 
-/** Wraps hostB's attach so that hostB's libvirtd is stopped right before the real attach call runs. */
-const originals = new WeakMap<object, Hypervisor['attachPrimary']>();
+/**
+ * Shadows the host's attach with one that stops that host's libvirtd right before calling the real
+ * attach, so the failure is libvirt's own. `restoreHostB` removes the shadow again.
+ */
 function stopLibvirtBeforeAttach(workers: TestbedWorkers, host: TestbedHost): void {
   const hv = workers.hypervisorOf(host);
   const real = hv.attachPrimary.bind(hv);
-  originals.set(workers, real);
   let stopped = false;
   hv.attachPrimary = async (vm: string, spec: PrimarySpec, o: { deadlineMs: number }) => {
     if (!stopped) {
@@ -196,6 +212,5 @@ function stopLibvirtBeforeAttach(workers: TestbedWorkers, host: TestbedHost): vo
 }
 
 function restoreHostB(workers: TestbedWorkers): void {
-  const real = originals.get(workers);
-  if (real) workers.hypervisorOf('hostB').attachPrimary = real;
+  delete (workers.hypervisorOf('hostB') as Partial<Hypervisor>).attachPrimary;
 }
