@@ -9,6 +9,7 @@ export const addFdbEntry = defineActivity({
   readOnly: false,
   with: z.strictObject({}),
   defaults: { startToClose: '1m' },
+  onlyIf: 'fdb',
   async run({ host, input }) {
     if (!host.network.managesFdb) return {};
     await host.network.addFdbEntry(requireFact(input.facts, 'vm', 'preflightSource').standby.mac);

@@ -10,6 +10,7 @@ export const clearVfMac = defineActivity({
   readOnly: false,
   with: z.strictObject({}),
   defaults: { startToClose: '1m' },
+  onlyIf: 'vfMac',
   async run({ host, input }) {
     const vf = requireFact(input.facts, 'vm', 'preflightSource').primary?.vf;
     if (!host.network.managesVfMac || vf?.pf === undefined || vf.vfIndex === undefined) return {};

@@ -4,6 +4,8 @@ import type { Facts } from './facts.js';
 import type { HostServices } from './host-services.js';
 import type { StepInput } from './step-input.js';
 
+export type HostCapability = 'vfMac' | 'fdb';
+
 /** Time limits an activity runs under when the plan does not set its own. */
 export interface ActivityDefaults {
   startToClose: string;
@@ -29,6 +31,11 @@ export interface ActivityDefinition<W = unknown> {
   readOnly: boolean;
   with: z.ZodType<W>;
   defaults: ActivityDefaults;
+  /**
+   * A host capability this activity needs to do anything. Preflight reports each host's capabilities,
+   * and the interpreter skips the step on a host without it instead of paying a round trip for a no-op.
+   */
+  onlyIf?: HostCapability;
   run(ctx: ActivityRun<W>): Promise<Partial<Facts>>;
 }
 

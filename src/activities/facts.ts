@@ -18,6 +18,9 @@ export const vfRefSchema = z.object({
 
 const nicSchema = z.object({ alias: z.string(), mac: z.string() });
 
+/** Which host-network steps do anything on a host; the interpreter skips the others (no round trip). */
+const hostNetworkSchema = z.object({ vfMac: z.boolean(), fdb: z.boolean() });
+
 export const factsSchema = z.object({
   /** The VM as preflight found it on the source. */
   vm: z
@@ -27,8 +30,12 @@ export const factsSchema = z.object({
       primary: nicSchema.extend({ vf: vfRefSchema.nullable() }).nullable(),
     })
     .optional(),
+  /** What each host can do around a VF switch (host networking), as its own worker says. */
+  source: z.object({ host: z.string(), network: hostNetworkSchema }).optional(),
   /** The destination as its own worker describes it. */
-  destination: z.object({ host: z.string(), migrationUri: z.string(), freeMemoryMiB: z.number(), freeVfs: z.number() }).optional(),
+  destination: z
+    .object({ host: z.string(), migrationUri: z.string(), freeMemoryMiB: z.number(), freeVfs: z.number(), network: hostNetworkSchema.optional() })
+    .optional(),
   /** The VF booked for this VM on the destination. */
   reservedVf: vfRefSchema.optional(),
   /** The primary this run detached on the source (compensations put this one back). */

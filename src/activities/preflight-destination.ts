@@ -20,7 +20,13 @@ export const preflightDestination = defineActivity({
       throw new NoFreeVfError(`${host.name} has no free VF (${pool.total} in its pool, all booked); pick another destination`);
     }
     return {
-      destination: { host: host.name, migrationUri: host.migrationUri, freeMemoryMiB: freeMemoryMiB - pool.reservedMemoryMiB, freeVfs: pool.free },
+      destination: {
+        host: host.name,
+        migrationUri: host.migrationUri,
+        freeMemoryMiB: freeMemoryMiB - pool.reservedMemoryMiB,
+        freeVfs: pool.free,
+        network: { vfMac: host.network.managesVfMac, fdb: host.network.managesFdb },
+      },
     };
   },
 });

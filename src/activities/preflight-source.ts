@@ -30,6 +30,9 @@ export const preflightSource = defineActivity({
     const primary = pair.primary?.alias
       ? { alias: pair.primary.alias, mac: pair.primary.mac ?? pair.standby.mac, vf: await host.vfs.adopt(input.vm, pair.primary.hostPciAddress, input.workflowId) }
       : null;
-    return { vm: { memoryMiB: vm.memoryMiB, standby: { alias: pair.standby.alias, mac: pair.standby.mac }, primary } };
+    return {
+      vm: { memoryMiB: vm.memoryMiB, standby: { alias: pair.standby.alias, mac: pair.standby.mac }, primary },
+      source: { host: host.name, network: { vfMac: host.network.managesVfMac, fdb: host.network.managesFdb } },
+    };
   },
 });

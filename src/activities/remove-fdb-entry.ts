@@ -9,6 +9,7 @@ export const removeFdbEntry = defineActivity({
   readOnly: false,
   with: z.strictObject({}),
   defaults: { startToClose: '1m' },
+  onlyIf: 'fdb',
   async run({ host, input }) {
     if (!host.network.managesFdb) return {};
     await host.network.removeFdbEntry(requireFact(input.facts, 'vm', 'preflightSource').standby.mac);

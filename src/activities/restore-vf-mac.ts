@@ -9,6 +9,7 @@ export const restoreVfMac = defineActivity({
   readOnly: false,
   with: z.strictObject({}),
   defaults: { startToClose: '1m' },
+  onlyIf: 'vfMac',
   async run({ host, input }) {
     const vm = requireFact(input.facts, 'vm', 'preflightSource');
     const vf = vm.primary?.vf;

@@ -9,11 +9,12 @@ const marks: Record<StepProgress['state'], string> = {
   compensated: '↩',
   'compensation-failed': '‼',
   'not-run': '–',
+  skipped: '↷',
 };
 
 export function stepLine(s: StepProgress): string {
   const time = s.durationMs !== undefined ? ` ${s.durationMs} ms` : '';
-  const error = s.error ? `  ${s.error.type}: ${s.error.message}` : '';
+  const error = s.error ? `  ${s.error.type}: ${s.error.message}` : s.note ? `  (${s.note})` : '';
   const comp = s.compensation ? `  undo ${s.compensation.activity} on ${s.compensation.runsOn}: ${s.compensation.state}${s.compensation.error ? ` (${s.compensation.error.message})` : ''}` : '';
   return `${marks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' [pivot]' : ''}${time}${error}${comp}`;
 }

@@ -21,7 +21,7 @@ export function timedHypervisor(inner: Hypervisor, calls: TimedCall[]): Hypervis
       return (...args: unknown[]) => {
         const start = performance.now();
         const record = (failed?: unknown): void =>
-          void calls.push({ host: inner.hostName, op: String(prop), start, end: performance.now(), ...(failed ? { failed: (failed as { type?: string }).type ?? String(failed) } : {}) });
+          void calls.push({ host: inner.hostName, op: String(prop), start, end: performance.now(), ...(failed ? { failed: errorType(failed) } : {}) });
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) {
           record();
@@ -40,6 +40,10 @@ export function timedHypervisor(inner: Hypervisor, calls: TimedCall[]): Hypervis
       };
     },
   });
+}
+
+function errorType(err: unknown): string {
+  return (err as { type?: string }).type ?? (err instanceof Error ? err.name : 'Error');
 }
 
 /** Total time covered by the calls within [from, to], overlapping calls counted once. */

@@ -85,6 +85,7 @@ function timing(step: ResolvedActivityStep): string {
   if (o.heartbeatMs) parts.push(`heartbeat ${formatDuration(o.heartbeatMs)}`);
   if (o.scheduleToStartMs) parts.push(`worker within ${formatDuration(o.scheduleToStartMs)}`);
   parts.push(`${o.retry.maximumAttempts} attempt${o.retry.maximumAttempts === 1 ? '' : 's'}`);
+  if (step.onlyIf) parts.push(`skipped where the host has no ${step.onlyIf === 'vfMac' ? 'VF MAC handling' : 'FDB device'} configured`);
   return `  ${parts.join(', ')}`;
 }
 

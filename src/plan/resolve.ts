@@ -54,6 +54,7 @@ function resolveCall(
     on: call.on,
     with: call.with ?? {},
     summary: def.summary,
+    ...(def.onlyIf ? { onlyIf: def.onlyIf } : {}),
     options: {
       startToCloseMs: ms(timeout?.startToClose ?? def.defaults.startToClose),
       scheduleToStartMs: optionalMs(timeout?.scheduleToStart ?? def.defaults.scheduleToStart),

@@ -27,6 +27,8 @@ export interface ResolvedCall {
   options: ResolvedOptions;
   /** One line for the Temporal UI's activity summary and for `plan explain`. */
   summary: string;
+  /** Skip the call on a host that preflight said lacks this capability (see ActivityDefinition.onlyIf). */
+  onlyIf?: 'vfMac' | 'fdb';
 }
 
 export interface ResolvedActivityStep extends ResolvedCall {

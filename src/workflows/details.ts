@@ -9,6 +9,7 @@ const marks: Record<StepProgress['state'], string> = {
   compensated: '↩',
   'compensation-failed': '‼',
   'not-run': '–',
+  skipped: '↷',
 };
 
 /** The Temporal UI's "current details" for a migration: where it is, each step, and bytes moved. */
@@ -25,7 +26,7 @@ export function renderDetails(p: MigrationProgress, note?: string): string {
 
 function stepLine(s: StepProgress): string {
   const time = s.durationMs !== undefined ? ` ${s.durationMs} ms` : '';
-  const error = s.error ? ` — ${s.error.type}: ${s.error.message}` : '';
+  const error = s.error ? ` — ${s.error.type}: ${s.error.message}` : s.note ? ` — ${s.note}` : '';
   const comp = s.compensation ? ` · undo ${s.compensation.activity}: ${s.compensation.state}${s.compensation.error ? ` (${s.compensation.error.message})` : ''}` : '';
   return `- ${marks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' **pivot**' : ''}${time}${error}${comp}`;
 }

@@ -44,6 +44,9 @@ class MigrationRun {
   private cancelRequested = false;
   private outcome: Outcome | null = null;
   private phasePerMember = false;
+  /** Search attribute MigrationPhase: one of Preflight, Preparing, Migrating, Finishing and the ends, not each step. */
+  private coarsePhases = false;
+  private searchPhase = '';
   private readonly startedAt = Date.now();
 
   constructor(private readonly req: MigrationRequest) {
@@ -63,6 +66,7 @@ class MigrationRun {
     // Patched: runs recorded before this skipped nothing (and upserted a phase per group member).
     const fewerUpserts = wf.patched(patches.fewerUpserts);
     this.phasePerMember = !fewerUpserts;
+    this.coarsePhases = wf.patched(patches.coarsePhases);
     if (!fewerUpserts || wf.workflowInfo().typedSearchAttributes.get(VmName) === undefined) {
       wf.upsertSearchAttributes([
         { key: VmName, value: this.req.vm },
@@ -85,11 +89,17 @@ class MigrationRun {
   }
 
   private async runStep(step: ResolvedStep, top = true): Promise<void> {
-    if (top || this.phasePerMember) this.setPhase(step.id);
+    if (top || this.phasePerMember) this.setPhase(step.id, step);
     if (step.kind === 'parallel') {
       const results = await Promise.allSettled(step.steps.map((s) => this.runStep(s, false)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
+      return;
+    }
+    const skip = this.skipReason(step);
+    if (skip) {
+      this.tracker.skip(step.id, skip);
+      this.publishDetails();
       return;
     }
     this.tracker.start(step.id);
@@ -108,6 +118,14 @@ class MigrationRun {
       this.publishDetails();
     }
     if (step.compensate) this.undo.push({ step, compensate: step.compensate });
+  }
+
+  /** Why `call` has nothing to do on its host (preflight said the host lacks what it needs), or null. */
+  private skipReason(call: ResolvedCall): string | null {
+    if (!call.onlyIf || !wf.patched(patches.skipIncapable)) return null;
+    const host = call.on === 'source' ? this.facts.source : call.on === 'destination' ? this.facts.destination : undefined;
+    if (host?.network?.[call.onlyIf] !== false) return null;
+    return `${this.runsOn(call)} has no ${call.onlyIf === 'vfMac' ? 'VF MAC handling' : 'FDB device'} configured`;
   }
 
   private async call(call: ResolvedCall, activityId: string): Promise<Partial<Facts>> {
@@ -245,10 +263,22 @@ class MigrationRun {
     };
   }
 
-  private setPhase(phase: string): void {
+  private setPhase(phase: string, step?: ResolvedStep): void {
     if (phase === this.phase) return;
     this.phase = phase;
-    wf.upsertSearchAttributes([{ key: MigrationPhase, value: phase }]);
+    const searchPhase = this.coarsePhases && step ? this.coarsePhaseOf(step) : phase;
+    if (searchPhase === this.searchPhase) return;
+    this.searchPhase = searchPhase;
+    wf.upsertSearchAttributes([{ key: MigrationPhase, value: searchPhase }]);
+  }
+
+  /** Fewer, steadier values for filtering runs in the UI (the step itself is in `progress` and the details). */
+  private coarsePhaseOf(step: ResolvedStep): string {
+    const index = this.req.plan.steps.indexOf(step);
+    const pivot = this.req.plan.steps.findIndex((s) => s.kind === 'activity' && s.pivot);
+    if (index === pivot) return 'Migrating';
+    if (index > pivot) return 'Finishing';
+    return flattenSteps([step]).every((s) => s.readOnly) ? 'Preflight' : 'Preparing';
   }
 
   private publishDetails(note?: string): void {
@@ -267,6 +297,8 @@ class MigrationRun {
 /** Interpreter changes that alter the commands a run issues; each guarded with `patched()` (see test/replay). */
 const patches = {
   fewerUpserts: 'fewer-search-attribute-upserts',
+  skipIncapable: 'skip-steps-a-host-cannot-do',
+  coarsePhases: 'coarse-migration-phase-attribute',
 } as const;
 
 const phaseOf: Record<Outcome, string> = {

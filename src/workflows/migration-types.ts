@@ -23,7 +23,9 @@ export type StepState =
   | 'compensating'
   | 'compensated'
   | 'compensation-failed'
-  | 'not-run';
+  | 'not-run'
+  /** Nothing to do on that host (e.g. no host networking configured): not even called. */
+  | 'skipped';
 
 export interface StepError {
   type: string;
@@ -41,6 +43,8 @@ export interface StepProgress {
   startedAt?: string;
   durationMs?: number;
   error?: StepError;
+  /** Why a skipped step was skipped. */
+  note?: string;
   compensation?: { activity: string; runsOn: string; state: 'running' | 'completed' | 'failed'; durationMs?: number; error?: StepError };
 }
 

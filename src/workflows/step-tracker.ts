@@ -22,6 +22,10 @@ export class StepTracker {
     this.update(id, { state: 'completed', durationMs: this.elapsed(id) });
   }
 
+  skip(id: string, note: string): void {
+    this.update(id, { state: 'skipped', note });
+  }
+
   fail(id: string, error: StepError): void {
     this.update(id, { state: 'failed', durationMs: this.elapsed(id), error });
   }

@@ -43,6 +43,8 @@ const migrated = async (env: ModelEnv): Promise<{ workflowId: string }> => {
 await record('migrated', migrated);
 // After patch "fewer-search-attribute-upserts".
 await record('migrated-fewer-upserts', migrated);
+// Plan v2 (parallel switch-back) and patches "skip-steps-a-host-cannot-do", "coarse-migration-phase-attribute".
+await record('migrated-plan-v2', migrated);
 await record('rolled-back-at-detach', async (env) => {
   env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'fail', error: (h) => new InvalidOperationError('injected', h) });
   const run = await env.migrate('vm-h', 'hostA', 'hostB');
@@ -60,6 +62,12 @@ await record(
   },
   { migrationMs: 3000, progressTicks: 30 },
 );
+await record('rolled-back-at-detach-plan-v2', async (env) => {
+  env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'fail', error: (h) => new InvalidOperationError('injected', h) });
+  const run = await env.migrate('vm-h', 'hostA', 'hostB');
+  await migrationReport(run.handle);
+  return run;
+});
 await record('degraded', async (env) => {
   env.fleet.injectFault({ host: 'hostB', op: 'attachPrimary', mode: 'fail', times: Infinity });
   const run = await env.migrate('vm-h', 'hostA', 'hostB', { plan: planWith('sriov-live-migration', { 'attach-vf': quickForward }) });

@@ -17,7 +17,15 @@ void describe('replay of recorded migration histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
   void it('has fixtures for each outcome', () => {
-    assert.deepEqual(files.sort(), ['cancelled-during-migrate.json', 'degraded.json', 'migrated-fewer-upserts.json', 'migrated.json', 'rolled-back-at-detach.json']);
+    assert.deepEqual(files.sort(), [
+      'cancelled-during-migrate.json',
+      'degraded.json',
+      'migrated-fewer-upserts.json',
+      'migrated-plan-v2.json',
+      'migrated.json',
+      'rolled-back-at-detach-plan-v2.json',
+      'rolled-back-at-detach.json',
+    ]);
   });
 
   for (const file of files) {
