@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VfmigrateError } from '../errors.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommand } from './commands/dev.js';
+import { registerEvacuationCommands } from './commands/evacuate.js';
 import { registerLintCommand } from './commands/lint.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 import { registerPlanCommands } from './commands/plan.js';
@@ -22,6 +23,7 @@ registerDevCommand(program, exit);
 registerWorkerCommand(program, exit);
 registerMigrateCommands(program, exit);
 registerDemoCommand(program, exit);
+registerEvacuationCommands(program, exit);
 
 try {
   await program.parseAsync(process.argv);

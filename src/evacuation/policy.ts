@@ -26,25 +26,34 @@ export async function loadPolicy(file = defaultPolicyFile, drainedHost?: string)
   const yaml = parseYaml(text);
   if (!yaml.ok) return { ok: false, file, problems: yaml.problems };
   const parsed = policySchema.safeParse(yaml.value);
-  if (!parsed.success) return { ok: false, file, problems: formatZodIssues(parsed.error.issues) };
+  const problems = parsed.success ? [] : formatZodIssues(parsed.error.issues);
+  // The checks below read the raw spec too, so a policy with a shape problem still gets every other one.
+  const spec = (yaml.value as { spec?: { plan?: unknown; destinations?: { include?: unknown; exclude?: unknown } } } | null)?.spec;
+  const planName = typeof spec?.plan === 'string' ? spec.plan : 'sriov-live-migration';
+  const plan = await loadPlan(/^[a-z0-9-]+$/.test(planName) ? planName : path.resolve(path.dirname(file), planName));
+  if (!plan.ok) problems.push(planProblem(planName, plan));
+  problems.push(...destinationProblems(strings(spec?.destinations?.include), strings(spec?.destinations?.exclude), drainedHost));
+  if (problems.length || !parsed.success || !plan.ok) return { ok: false, file, problems };
   const policy = parsed.data;
+  return { ok: true, file, policy, plan };
+}
+
+function planProblem(name: string, plan: Extract<PlanLoad, { ok: false }>): string {
+  return plan.problems.length === 1 && plan.problems[0]?.includes('no such file')
+    ? `spec.plan: no plan "${name}" (${plan.file} does not exist; shipped plans: sriov-live-migration, detach-first)`
+    : `spec.plan: the plan "${name}" is invalid: ${plan.problems.join('; ')}`;
+}
+
+function destinationProblems(include: string[], exclude: string[], drainedHost: string | undefined): string[] {
   const problems: string[] = [];
-  const planRef = /^[a-z0-9-]+$/.test(policy.spec.plan) ? policy.spec.plan : path.resolve(path.dirname(file), policy.spec.plan);
-  const plan = await loadPlan(planRef);
-  if (!plan.ok) {
-    problems.push(
-      plan.problems.length === 1 && plan.problems[0]?.includes('no such file')
-        ? `spec.plan: no plan "${policy.spec.plan}" (${plan.file} does not exist; shipped plans: sriov-live-migration, detach-first)`
-        : `spec.plan: the plan "${policy.spec.plan}" is invalid: ${plan.problems.join('; ')}`,
-    );
-  }
   if (drainedHost) {
-    const { include, exclude } = policy.spec.destinations;
     include.forEach((h, i) => h === drainedHost && problems.push(`spec.destinations.include[${i}]: "${h}" is the host being drained; it cannot receive its own VMs`));
     exclude.forEach((h, i) => h === drainedHost && problems.push(`spec.destinations.exclude[${i}]: "${h}" is the host being drained (it is never a destination; remove it)`));
   }
-  const both = policy.spec.destinations.include.filter((h) => policy.spec.destinations.exclude.includes(h));
-  both.forEach((h) => problems.push(`spec.destinations: "${h}" is both included and excluded`));
-  if (problems.length || !plan.ok) return { ok: false, file, problems };
-  return { ok: true, file, policy, plan };
+  include.filter((h) => exclude.includes(h)).forEach((h) => problems.push(`spec.destinations: "${h}" is both included and excluded`));
+  return problems;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

@@ -5,6 +5,7 @@ import { startMigration } from '../../client/start-migration.js';
 import { runLink } from '../../client/ui-link.js';
 import type { MigrationProgress, Outcome } from '../../workflows/migration-types.js';
 import { consoleOutput, loadSettings } from '../context.js';
+import { evacuationStatus } from './evacuate.js';
 import { progressChanges, reportLines, stepLine } from '../progress-lines.js';
 
 /** Exit codes: 0 migrated; 1 did not move (rolled back, cancelled); 3 moved but degraded; 4 needs attention. */
@@ -52,6 +53,10 @@ export async function runStatus(workflowId: string): Promise<number> {
   consoleOutput.out(`${workflowId} run ${description.runId}: ${description.status.name}`);
   const link = runLink(settings.uiUrl, settings.namespace, workflowId, description.runId);
   if (link) consoleOutput.out(`Temporal UI: ${link}`);
+  if (description.type === 'evacuateHost') {
+    await evacuationStatus(client, workflowId);
+    return 0;
+  }
   if (description.status.name === 'RUNNING') {
     const p = await queryProgress(handle);
     consoleOutput.out(`${p.vm}: ${p.source} → ${p.destination}, plan ${p.plan.name} v${p.plan.version}, phase ${p.phase}`);
@@ -83,12 +88,12 @@ export function registerMigrateCommands(program: Command, exit: (code: number) =
     .action(async (vm: string, opts: MigrateOptions) => exit(await runMigrate(vm, opts)));
   program
     .command('status')
-    .argument('<workflow-id>', 'e.g. migrate/vm-7')
-    .description('show a run: its phase and steps, or its report once it has ended')
+    .argument('<workflow-id>', 'e.g. migrate/vm-7 or evacuate/hostA')
+    .description('show a run (a migration or an evacuation): where it is, or its report once it has ended')
     .action(async (id: string) => exit(await runStatus(id)));
   program
     .command('cancel')
-    .argument('<workflow-id>', 'e.g. migrate/vm-7')
-    .description('cancel a run (before the pivot it is undone; after it, it finishes forward)')
+    .argument('<workflow-id>', 'e.g. migrate/vm-7 or evacuate/hostA')
+    .description('cancel a run: a migration before its pivot is undone (after it, it finishes forward); an evacuation starts no new migrations')
     .action(async (id: string) => exit(await runCancel(id)));
 }
