@@ -23,7 +23,7 @@ void describe('VF pool (one host)', () => {
     const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ id: string }>).value.id);
     assert.equal(ok.length, 3);
     assert.equal(new Set(ok).size, 3, 'three different VFs');
-    assert.ok(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof NoFreeVfError));
+    assert.ok(results.filter((r) => r.status === 'rejected').every((r) => (r).reason instanceof NoFreeVfError));
   });
 
   void it('a repeated reservation for the same VM gets the same VF (idempotent), and the new owner takes it over', async () => {
