@@ -76,6 +76,8 @@ export interface ModelOptions {
   latencyMs?: Partial<Record<ModelOp, number>>;
   /** Simulated migration duration, ms (default 0). */
   migrationMs?: number;
+  /** Per-VM migration duration, ms, overriding migrationMs (benchmarks with varied VMs). */
+  migrationMsFor?: (vm: string) => number;
   /** How many progress reports a migration emits. */
   progressTicks?: number;
 }
@@ -334,7 +336,7 @@ export class ModelHypervisor implements Hypervisor {
     this.fleet.jobStarted(this.hostName, target.host);
     const total = v.memoryMiB * 1048576;
     const progress: MigrationProgress = { elapsedMs: 0, dataTotalBytes: total, dataProcessedBytes: 0, dataRemainingBytes: total };
-    const durationMs = this.fleet.options.migrationMs ?? 0;
+    const durationMs = this.fleet.options.migrationMsFor?.(vm) ?? this.fleet.options.migrationMs ?? 0;
     const ticks = Math.max(1, this.fleet.options.progressTicks ?? 10);
     let aborted = false;
     const started = performance.now();
