@@ -1,9 +1,12 @@
 /**
  * Orchestration overhead of the default plan: 50 sequential and 50 concurrent migrations on the MODEL
  * hypervisors with zero-latency operations, against the real local Temporal dev server (in memory).
- * Every millisecond measured is Temporal + vfmigrate, since the model does no work.
+ * Every millisecond measured is Temporal + vfmigrate, since the model does no work. For scale, the same
+ * server's floor: a workflow running as many sequential no-op activities as the plan has rounds.
  *   npm run bench:overhead   (goal: median <= 150 ms per migration)
  */
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { migrationReport } from '../src/client/migration-result.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
@@ -27,7 +30,7 @@ async function timed(env: ModelEnv, vm: string): Promise<number> {
   return performance.now() - t0;
 }
 
-async function round(label: string, concurrent: boolean): Promise<void> {
+async function round(label: string, concurrent: boolean): Promise<number> {
   const vms = Array.from({ length: count }, (_, i) => ({ name: `${label}-${i}`, memoryMiB: 1024 }));
   const env = await new ModelEnv(temporal, [
     { name: 'hostA', vfs: count, vms },
@@ -44,6 +47,7 @@ async function round(label: string, concurrent: boolean): Promise<void> {
       `${label.padEnd(10)} n=${times.length}  median ${fmt(median(times))}  p95 ${fmt(percentile(times, 95))}  max ${fmt(Math.max(...times))}  ` +
         `${(times.length / wall).toFixed(1)} migrations/s`,
     );
+    return median(times);
   } finally {
     await env.shutdown();
   }
@@ -55,8 +59,31 @@ async function sequential(env: ModelEnv, vms: string[]): Promise<number[]> {
   return times;
 }
 
-console.log(`default plan (12 activities, 1 parallel group), model hypervisors with zero latency, dev server ${server.address}`);
-await round('sequential', false);
+/** Rounds = sequential activity waits of the default plan on hosts without host networking (skipped steps cost none). */
+const planRounds = 7;
+
+async function floorRound(): Promise<number> {
+  const workflowsPath = fileURLToPath(new URL('./floor-workflow.js', import.meta.url));
+  const wfWorker = await Worker.create({ connection: temporal.nativeConnection, namespace: server.namespace, taskQueue: 'floor', workflowsPath });
+  const actWorker = await Worker.create({ connection: temporal.nativeConnection, namespace: server.namespace, taskQueue: 'floor-act', activities: { noop: () => Promise.resolve() } });
+  const runs = Promise.all([wfWorker.run(), actWorker.run()]);
+  const times: number[] = [];
+  for (let i = 0; i <= count; i++) {
+    const t0 = performance.now();
+    await temporal.client.workflow.execute('floor', { taskQueue: 'floor', workflowId: `floor-${i}`, args: [planRounds, 'floor-act'] });
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  wfWorker.shutdown();
+  actWorker.shutdown();
+  await runs;
+  console.log(`floor      n=${times.length}  median ${fmt(median(times))}  p95 ${fmt(percentile(times, 95))}  (${planRounds} sequential no-op activities, nothing else)`);
+  return median(times);
+}
+
+console.log(`default plan (12 activities in ${planRounds} sequential rounds), model hypervisors with zero latency, dev server ${server.address}`);
+const sequentialMedian = await round('sequential', false);
 await round('concurrent', true);
+const floorMedian = await floorRound();
+console.log(`sequential median / floor: ${(sequentialMedian / floorMedian).toFixed(2)}`);
 await temporal.close();
 await server.stop();
