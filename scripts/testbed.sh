@@ -491,6 +491,8 @@ cmd_guest_xml() {
     xml="${xml//@CMDLINE@/$GUEST_CMDLINE}"
     xml="${xml//@SERIAL_LOG@/$(serial_log "$G_NAME")}"
     [[ ! "$xml" =~ @[A-Z_]+@ ]] || die "unfilled placeholder in $TEMPLATES/guest-domain.xml"
+    # QEMU opens the serial log when the domain starts, from XML we may only print here: its folder must exist.
+    mkdir -p "$CACHE/guests"
     printf '%s\n' "$xml"
 }
 
