@@ -6,14 +6,19 @@ import { formatZodIssues } from './zod-problems.js';
 
 /** Reads a YAML file and validates it; every problem is reported, path first, in one InputError. */
 export async function readYamlFile<S extends z.ZodType>(file: string, schema: S, what: string): Promise<z.output<S>> {
-  let text: string;
+  const read = await readText(file, what);
+  if (!read.ok) throw new InputError(read.problem);
+  return parseYamlText(read.text, file, schema, what);
+}
+
+/** A file's text, or one line saying why it cannot be read ("no such file" rather than an errno). */
+export async function readText(file: string, what: string): Promise<{ ok: true; text: string } | { ok: false; problem: string }> {
   try {
-    text = await readFile(file, 'utf8');
+    return { ok: true, text: await readFile(file, 'utf8') };
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new InputError(`cannot read the ${what} ${file}: ${reason}`);
+    return { ok: false, problem: `${file}: cannot read the ${what}: ${reason}` };
   }
-  return parseYamlText(text, file, schema, what);
 }
 
 /** Parses YAML text; syntax errors come back one line each, with the line and column YAML gives. */

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseYaml } from '../config/yaml-file.js';
+import { parseYaml, readText } from '../config/yaml-file.js';
 import { formatZodIssues } from '../config/zod-problems.js';
 import { loadPlan, type PlanLoad } from '../plan/load.js';
 import { policySchema, type Policy } from './policy-schema.js';
@@ -16,14 +15,9 @@ export const defaultPolicyFile = path.resolve(import.meta.dirname, '../../../pol
  * the host being drained is known, that include/exclude do not name it. Every problem, path first.
  */
 export async function loadPolicy(file = defaultPolicyFile, drainedHost?: string): Promise<PolicyLoad> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    return { ok: false, file, problems: [`${file}: cannot read the policy: ${reason}`] };
-  }
-  const yaml = parseYaml(text);
+  const read = await readText(file, 'policy');
+  if (!read.ok) return { ok: false, file, problems: [read.problem] };
+  const yaml = parseYaml(read.text);
   if (!yaml.ok) return { ok: false, file, problems: yaml.problems };
   const parsed = policySchema.safeParse(yaml.value);
   const problems = parsed.success ? [] : formatZodIssues(parsed.error.issues);

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ActivityDefinition } from '../activities/define.js';
 import { activityRegistry } from '../activities/registry.js';
-import { parseYaml } from '../config/yaml-file.js';
+import { parseYaml, readText } from '../config/yaml-file.js';
 import type { ResolvedPlan } from './resolved.js';
 import { resolvePlan } from './resolve.js';
 import type { Plan } from './schema.js';
@@ -20,14 +19,9 @@ export function planFileFor(ref: string = defaultPlanName): string {
 
 export async function loadPlan(ref?: string, catalog: ReadonlyMap<string, ActivityDefinition<unknown>> = activityRegistry): Promise<PlanLoad> {
   const file = planFileFor(ref);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    return { ok: false, file, problems: [`${file}: cannot read the plan: ${reason}`] };
-  }
-  return parsePlanText(text, file, catalog);
+  const read = await readText(file, 'plan');
+  if (!read.ok) return { ok: false, file, problems: [read.problem] };
+  return parsePlanText(read.text, file, catalog);
 }
 
 export function parsePlanText(text: string, file: string, catalog: ReadonlyMap<string, ActivityDefinition<unknown>> = activityRegistry): PlanLoad {

@@ -1,6 +1,7 @@
 import type { MigrationProgress, StepProgress } from './migration-types.js';
 
-const marks: Record<StepProgress['state'], string> = {
+/** One glyph per step state, shared by the UI details and the CLI. */
+export const stepMarks: Record<StepProgress['state'], string> = {
   pending: '·',
   running: '▶',
   completed: '✓',
@@ -28,7 +29,7 @@ function stepLine(s: StepProgress): string {
   const time = s.durationMs !== undefined ? ` ${s.durationMs} ms` : '';
   const error = s.error ? ` — ${s.error.type}: ${s.error.message}` : s.note ? ` — ${s.note}` : '';
   const comp = s.compensation ? ` · undo ${s.compensation.activity}: ${s.compensation.state}${s.compensation.error ? ` (${s.compensation.error.message})` : ''}` : '';
-  return `- ${marks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' **pivot**' : ''}${time}${error}${comp}`;
+  return `- ${stepMarks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' **pivot**' : ''}${time}${error}${comp}`;
 }
 
 function mib(bytes: number): number {
