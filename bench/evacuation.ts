@@ -1,8 +1,9 @@
 /**
  * Evacuation at fleet scale on the MODEL hypervisors and the real local Temporal dev server.
- *  1. A seeded fleet of 200 VMs over 20 hosts; one host is drained under the default policy with random
- *     per-VM migration durations. Prints makespan / the lower bound the limits allow, and the
- *     orchestration overhead per migration (child run time minus the model's migration time).
+ *  1. A seeded fleet of 200 VMs over 20 hosts; one host is drained under the default policy limits with
+ *     random per-VM migration durations, three times (fresh workers each, after a warm-up drain). Prints
+ *     makespan / the lower bound the limits allow (and the median of the three), and the orchestration
+ *     overhead per migration (child run time minus the model's migration time).
  *  2. One host holding 1000 VMs drained (continue-as-new exercised) by separate worker processes
  *     (`vfmigrate worker --control` and `vfmigrate worker --model FILE`): wall time, migrations per
  *     second, and the peak RSS of each worker process.
@@ -41,7 +42,8 @@ function random(seed: number): () => number {
   };
 }
 
-async function makespanRun(): Promise<void> {
+/** One drain of the seeded fleet, after a warm-up evacuation on the same workers; returns makespan / bound. */
+async function makespanRun(repetition: number): Promise<number> {
   const rand = random(42);
   const hosts = Array.from({ length: 20 }, (_, h) => ({
     name: `host${String(h).padStart(2, '0')}`,
@@ -49,22 +51,41 @@ async function makespanRun(): Promise<void> {
     vms: Array.from({ length: 10 }, (_, i) => ({ name: `vm-${h}-${i}`, memoryMiB: 1024 * (1 + Math.floor(rand() * 8)) })),
   }));
   const durations = new Map(hosts.flatMap((h) => h.vms.map((v) => [v.name, Math.round(2000 + rand() * 6000)] as const)));
-  const env = await new ModelEnv(temporal, hosts, { migrationMsFor: (vm) => durations.get(vm) ?? 0, progressTicks: 4 }).start();
+  // Two hosts outside the fleet take the warm-up drain, so the measured one starts on warm workers
+  // (first workflow task of a type, connections) the way every drain after the first does.
+  const warm = [
+    { name: 'warm-a', vfs: 1, vms: [{ name: 'warm-vm', memoryMiB: 1024 }] },
+    { name: 'warm-b', vfs: 1, vms: [] },
+  ];
+  const env = await new ModelEnv(temporal, [...hosts, ...warm], { migrationMsFor: (vm) => durations.get(vm) ?? 0, progressTicks: 4 }).start();
   try {
+    await evacuationReport((await env.evacuate('warm-a', { policyFile: await policyFile({ destinations: { include: ['warm-b'], exclude: [] } }, 'warm-up') })).handle);
+    const fleetOnly = await policyFile({ destinations: { include: [], exclude: warm.map((w) => w.name) } }, 'default-limits');
     const drained = hosts[0]!;
     const t0 = performance.now();
-    const report = await evacuationReport((await env.evacuate(drained.name)).handle);
+    const report = await evacuationReport((await env.evacuate(drained.name, { policyFile: fleetOnly })).handle);
     const makespan = performance.now() - t0;
     const d = drained.vms.map((v) => durations.get(v.name)!);
     const parallel = 2; // default policy: min(maxParallel 4, maxOutgoingPerSource 2)
     const bound = Math.max(d.reduce((a, b) => a + b, 0) / parallel, Math.max(...d));
     const overheads = report.vms.map((v) => (v.durationMs ?? 0) - durations.get(v.vm)!);
-    console.log(`1. 200 VMs on 20 hosts (seed 42), drain ${drained.name} (${d.length} VMs, migrations ${Math.min(...d)}-${Math.max(...d)} ms), default policy: ${report.message}`);
-    console.log(`   makespan ${(makespan / 1000).toFixed(2)} s, lower bound ${(bound / 1000).toFixed(2)} s, ratio ${(makespan / bound).toFixed(3)} (goal <= 1.10)`);
-    console.log(`   orchestration overhead per migration: median ${Math.round(median(overheads))} ms, max ${Math.round(Math.max(...overheads))} ms`);
+    if (repetition === 1) {
+      console.log(`1. 200 VMs on 20 hosts (seed 42), drain ${drained.name} (${d.length} VMs, migrations ${Math.min(...d)}-${Math.max(...d)} ms), default policy limits: ${report.message}`);
+    }
+    console.log(
+      `   run ${repetition}: makespan ${(makespan / 1000).toFixed(2)} s, lower bound ${(bound / 1000).toFixed(2)} s, ratio ${(makespan / bound).toFixed(3)}; ` +
+        `overhead per migration median ${Math.round(median(overheads))} ms, max ${Math.round(Math.max(...overheads))} ms`,
+    );
+    return makespan / bound;
   } finally {
     await env.shutdown();
   }
+}
+
+async function makespanRuns(): Promise<void> {
+  const ratios: number[] = [];
+  for (let i = 1; i <= 3; i++) ratios.push(await makespanRun(i));
+  console.log(`   median ratio of 3 runs: ${median(ratios).toFixed(3)} (goal <= 1.10)`);
 }
 
 function peakRssMiB(pid: number | undefined): Promise<number> {
@@ -105,7 +126,7 @@ async function largeRun(): Promise<void> {
   }
 }
 
-if (!process.env.BENCH_SKIP_SMALL) await makespanRun();
+if (!process.env.BENCH_SKIP_SMALL) await makespanRuns();
 if (!process.env.BENCH_SKIP_LARGE) await largeRun();
 await temporal.close();
 await server.stop();

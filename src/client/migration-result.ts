@@ -35,7 +35,7 @@ export function queryProgress(handle: WorkflowHandle<typeof migrateVm>): Promise
   return handle.query<MigrationProgress>(progressQuery);
 }
 
-/** Polls the run's progress, calling `onProgress` on every change, until it ends; returns its report. */
+/** Polls the run's progress, calling `onProgress` on every change and last with the report; returns the report. */
 export async function followMigration(
   handle: WorkflowHandle<typeof migrateVm>,
   onProgress: (p: MigrationProgress) => void,
@@ -56,5 +56,8 @@ export async function followMigration(
     }
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, everyMs))]);
   }
-  return result;
+  // The last steps often finish between two polls: the report is the final state, show it too.
+  const report = await result;
+  onProgress(report);
+  return report;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { migrationReport, queryProgress } from '../../src/client/migration-result.js';
+import { followMigration, migrationReport, queryProgress } from '../../src/client/migration-result.js';
+import { progressChanges } from '../../src/cli/progress-lines.js';
+import type { MigrationProgress } from '../../src/workflows/migration-types.js';
 import { ModelHostNetwork } from '../../src/network/model-host-network.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../../src/temporal/search-attributes.js';
 import { opTrail } from '../support/assertions.js';
@@ -48,6 +50,30 @@ void describe('a migration on the real Temporal server (model hypervisors)', () 
       assert.deepEqual(netA.log.slice(0, 2).sort(), [`addFdbEntry ${mac}`, `setVfMac hostA-pf0 vf 0 mac 00:00:00:00:00:00`]);
       assert.deepEqual(netA.log.slice(2), [`removeFdbEntry ${mac}`]);
       assert.ok(report.steps.every((s) => s.state === 'completed'), JSON.stringify(report.steps.map((s) => [s.id, s.state])));
+    } finally {
+      await env.shutdown();
+    }
+  });
+
+  void it('followMigration shows every step to its end, the last ones included', async () => {
+    const env = await new ModelEnv(temporal, [
+      { name: 'hostA', vfs: 1, vms: [{ name: 'vm-f' }] },
+      { name: 'hostB', vfs: 1 },
+    ]).start();
+    try {
+      const run = await env.migrate('vm-f', 'hostA', 'hostB');
+      let prev: MigrationProgress | null = null;
+      const lines: string[] = [];
+      // Polling far slower than the run: only the final call can show the last steps.
+      const report = await followMigration(run.handle, (p) => {
+        lines.push(...progressChanges(prev, p));
+        prev = p;
+      }, 60_000);
+      assert.equal(report.outcome, 'migrated');
+      assert.equal(prev, report, 'the last progress handed out is the report');
+      for (const id of ['attach-vf', 'standby-down']) {
+        assert.ok(lines.some((l) => l.includes(`✓ ${id} `)), `${id} shown completed:\n${lines.join('\n')}`);
+      }
     } finally {
       await env.shutdown();
     }
