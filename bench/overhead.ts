@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { migrationReport } from '../src/client/migration-result.js';
+import { loadPlan } from '../src/plan/load.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ModelEnv } from '../test/support/model-env.js';
 import { testTemporal } from '../test/support/temporal.js';
@@ -22,9 +23,15 @@ process.env.VFMIGRATE_TEST_TEMPORAL_ADDRESS = server.address;
 process.env.VFMIGRATE_TEST_TEMPORAL_NAMESPACE = server.namespace;
 const temporal = await testTemporal();
 
+// Loaded once, as a program starting many migrations would: the figures are per-migration orchestration.
+const plan = await loadPlan().then((p) => {
+  if (!p.ok) throw new Error(p.problems.join('\n'));
+  return p;
+});
+
 async function timed(env: ModelEnv, vm: string): Promise<number> {
   const t0 = performance.now();
-  const run = await env.migrate(vm, 'hostA', 'hostB', { checkWorkers: false });
+  const run = await env.migrate(vm, 'hostA', 'hostB', { checkWorkers: false, plan });
   const report = await migrationReport(run.handle);
   if (report.outcome !== 'migrated') throw new Error(`${vm}: ${report.message}`);
   return performance.now() - t0;
