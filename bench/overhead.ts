@@ -5,14 +5,13 @@
  * server's floor: a workflow running as many sequential no-op activities as the plan has rounds.
  *   npm run bench:overhead   (goal: median <= 150 ms per migration)
  */
-import { fileURLToPath } from 'node:url';
-import { Worker } from '@temporalio/worker';
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { migrationReport } from '../src/client/migration-result.js';
 import { loadPlan } from '../src/plan/load.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ModelEnv } from '../test/support/model-env.js';
 import { testTemporal } from '../test/support/temporal.js';
+import { defaultPlanRounds, measureFloor } from './floor.js';
 import { fmt, median, percentile } from './stats.js';
 import { printTimeline } from './timeline.js';
 
@@ -66,23 +65,10 @@ async function sequential(env: ModelEnv, vms: string[]): Promise<number[]> {
   return times;
 }
 
-/** Rounds = sequential activity waits of the default plan on hosts without host networking (skipped steps cost none). */
-const planRounds = 7;
+const planRounds = defaultPlanRounds;
 
 async function floorRound(): Promise<number> {
-  const workflowsPath = fileURLToPath(new URL('./floor-workflow.js', import.meta.url));
-  const wfWorker = await Worker.create({ connection: temporal.nativeConnection, namespace: server.namespace, taskQueue: 'floor', workflowsPath });
-  const actWorker = await Worker.create({ connection: temporal.nativeConnection, namespace: server.namespace, taskQueue: 'floor-act', activities: { noop: () => Promise.resolve() } });
-  const runs = Promise.all([wfWorker.run(), actWorker.run()]);
-  const times: number[] = [];
-  for (let i = 0; i <= count; i++) {
-    const t0 = performance.now();
-    await temporal.client.workflow.execute('floor', { taskQueue: 'floor', workflowId: `floor-${i}`, args: [planRounds, 'floor-act'] });
-    if (i > 0) times.push(performance.now() - t0);
-  }
-  wfWorker.shutdown();
-  actWorker.shutdown();
-  await runs;
+  const times = await measureFloor(temporal.nativeConnection, temporal.client, server.namespace, planRounds, count);
   console.log(`floor      n=${times.length}  median ${fmt(median(times))}  p95 ${fmt(percentile(times, 95))}  (${planRounds} sequential no-op activities, nothing else)`);
   return median(times);
 }

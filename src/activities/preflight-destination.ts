@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NoFreeVfError, PreflightError } from '../errors.js';
+import { valueOf } from '../util/settled.js';
 import { defineActivity } from './define.js';
 
 export const preflightDestination = defineActivity({
@@ -10,11 +11,12 @@ export const preflightDestination = defineActivity({
   with: z.strictObject({}),
   defaults: { startToClose: '1m', scheduleToStart: '30s' },
   async run({ host, input }) {
-    const vms = await host.hypervisor.listVms();
-    if (vms.some((v) => v.name === input.vm)) {
+    // All reads at once; their answers are still checked in this order, so the clearest reason wins.
+    const [listed, memory, status] = await Promise.allSettled([host.hypervisor.listVms(), host.hypervisor.freeMemoryMiB(), host.vfs.status()]);
+    if (valueOf(listed).some((v) => v.name === input.vm)) {
       throw new PreflightError(`a domain named ${input.vm} already exists on ${host.name}; remove it there or pick another destination`);
     }
-    const [freeMemoryMiB, pool] = await Promise.all([host.hypervisor.freeMemoryMiB(), host.vfs.status()]);
+    const [freeMemoryMiB, pool] = [valueOf(memory), valueOf(status)];
     // A VF already booked for this VM here (an evacuation books before it starts the migration) counts.
     if (pool.free === 0 && !(await host.vfs.bookingOf(input.vm))) {
       throw new NoFreeVfError(`${host.name} has no free VF (${pool.total} in its pool, all booked); pick another destination`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findTeamingPair } from '../domain/teaming.js';
 import { PreflightError } from '../errors.js';
 import { formatFinding, lintDomain } from '../lint/lint.js';
+import { valueOf } from '../util/settled.js';
 import { defineActivity } from './define.js';
 
 export const preflightSource = defineActivity({
@@ -12,7 +13,9 @@ export const preflightSource = defineActivity({
   with: z.strictObject({}),
   defaults: { startToClose: '1m', scheduleToStart: '30s' },
   async run({ host, input }) {
-    const vm = await host.hypervisor.describeVm(input.vm);
+    // Both reads at once; their answers are still checked in this order, so the clearest reason wins.
+    const [described, job] = await Promise.allSettled([host.hypervisor.describeVm(input.vm), host.hypervisor.migrationJob(input.vm)]);
+    const vm = valueOf(described);
     if (vm.state !== 'running') {
       throw new PreflightError(`${input.vm} on ${host.name} is ${vm.state}; only a running, unpaused VM can be live-migrated (resume or start it first)`);
     }
@@ -20,7 +23,7 @@ export const preflightSource = defineActivity({
     if (errors.length) {
       throw new PreflightError(`${input.vm} on ${host.name} is not safely teamed; nothing was changed:\n${errors.map(formatFinding).join('\n')}`);
     }
-    if (await host.hypervisor.migrationJob(input.vm)) {
+    if (valueOf(job)) {
       throw new PreflightError(`${input.vm} on ${host.name} already has a migration job running; wait for it or abort it (virsh domjobabort)`);
     }
     const pair = findTeamingPair(vm, host.primaryMode);

@@ -7,6 +7,7 @@ import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal
 import type { migrateVm } from '../workflows/migrate-vm.js';
 import type { MigrationRequest } from '../workflows/migration-types.js';
 import { runLink } from './ui-link.js';
+import { valueOf } from '../util/settled.js';
 import { requireWorkers } from './worker-check.js';
 
 export interface StartMigrationOptions {
@@ -41,14 +42,19 @@ export class MigrationAlreadyRunningError extends VfmigrateError {
  */
 export async function startMigration(client: Client, opts: StartMigrationOptions): Promise<StartedMigration> {
   checkNames(opts);
-  const plan = typeof opts.plan === 'object' ? opts.plan : await loadPlanOrThrow(opts.plan);
-  if (opts.checkWorkers !== false) {
-    await requireWorkers(client, opts.namespace, [
-      { queue: controlQueue(opts.queuePrefix), kind: 'workflow', hint: 'start `vfmigrate worker --control`' },
-      { queue: hostQueue(opts.queuePrefix, opts.from), kind: 'activity', hint: `is "${opts.from}" the right host name? start \`vfmigrate worker --host ${opts.from}\`` },
-      { queue: hostQueue(opts.queuePrefix, opts.to), kind: 'activity', hint: `is "${opts.to}" the right host name? start \`vfmigrate worker --host ${opts.to}\`` },
-    ]);
-  }
+  // The plan and the workers are checked at once; a bad plan is still the error reported first.
+  const [loaded, workers] = await Promise.allSettled([
+    typeof opts.plan === 'object' ? opts.plan : loadPlanOrThrow(opts.plan),
+    opts.checkWorkers === false
+      ? undefined
+      : requireWorkers(client, opts.namespace, [
+          { queue: controlQueue(opts.queuePrefix), kind: 'workflow', hint: 'start `vfmigrate worker --control`' },
+          { queue: hostQueue(opts.queuePrefix, opts.from), kind: 'activity', hint: `is "${opts.from}" the right host name? start \`vfmigrate worker --host ${opts.from}\`` },
+          { queue: hostQueue(opts.queuePrefix, opts.to), kind: 'activity', hint: `is "${opts.to}" the right host name? start \`vfmigrate worker --host ${opts.to}\`` },
+        ]),
+  ]);
+  const plan = valueOf(loaded);
+  valueOf(workers);
   const request: MigrationRequest = { vm: opts.vm, source: opts.from, destination: opts.to, plan: plan.resolved, queuePrefix: opts.queuePrefix };
   const workflowId = migrationWorkflowId(opts.vm);
   try {

@@ -29,10 +29,9 @@ export async function startTestbedWorkers(connection: NativeConnection, namespac
   const hypervisors = new Map<string, Hypervisor>();
   const run = (key: string, worker: Worker): void => void running.set(key, { worker, done: worker.run() });
   const startHost = async (host: TestbedHost): Promise<void> => {
-    const services = await hostServicesFromConfig(testbedHostsFile, host);
-    const hypervisor = timedHypervisor(services.hypervisor, calls);
-    hypervisors.set(host, hypervisor);
-    const worker = await createHostWorker({ connection, namespace, queuePrefix, host: { ...services, hypervisor }, shutdownGraceTime: '1s' });
+    const services = await hostServicesFromConfig(testbedHostsFile, host, (h) => timedHypervisor(h, calls));
+    hypervisors.set(host, services.hypervisor);
+    const worker = await createHostWorker({ connection, namespace, queuePrefix, host: services, shutdownGraceTime: '1s' });
     run(host, worker);
   };
   const stopOne = async (key: string): Promise<void> => {

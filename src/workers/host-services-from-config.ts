@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { HostServices } from '../activities/host-services.js';
 import { loadHostConfig, type HostConfig } from '../config/hosts.js';
+import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import { runVirsh } from '../hypervisor/virsh-command.js';
 import { VirshHypervisor } from '../hypervisor/virsh.js';
 import { IpHostNetwork } from '../network/ip-host-network.js';
@@ -11,11 +12,14 @@ import { LibvirtNetworkProvider } from '../vf/libvirt-network-provider.js';
 import { VfPool } from '../vf/pool.js';
 import { EmulatedProvider, PciListProvider, type VfProvider } from '../vf/provider.js';
 
-/** A real host's services: libvirt through virsh, its VF pool booked in a ledger file, `ip`/`bridge` networking. */
-export async function hostServicesFromConfig(file: string, name: string): Promise<HostServices> {
+/**
+ * A real host's services: libvirt through virsh, its VF pool booked in a ledger file, `ip`/`bridge`
+ * networking. `wrap` sees every libvirt call, the VF pool's included (the benchmarks time them).
+ */
+export async function hostServicesFromConfig(file: string, name: string, wrap: (h: Hypervisor) => Hypervisor = (h) => h): Promise<HostServices> {
   const config = await loadHostConfig(file, name);
   const primaryMode = config.vfs.provider === 'emulated' ? 'emulated' : 'hostdev';
-  const hypervisor = new VirshHypervisor({ hostName: name, uri: config.libvirtUri, primaryMode });
+  const hypervisor = wrap(new VirshHypervisor({ hostName: name, uri: config.libvirtUri, primaryMode }));
   return {
     name,
     migrationUri: config.migrationUri,
