@@ -30,84 +30,87 @@ if (startedTestbed) await testbedUp();
 const native = await NativeConnection.connect({ address: server.address });
 const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
 const workers = await startTestbedWorkers(native, server.namespace, 'bench');
-await removeGuest(VM);
-await startGuest(VM, { host: 'hostA' });
-await waitForProbeReady(VM, 120_000);
+try {
+  await removeGuest(VM);
+  await startGuest(VM, { host: 'hostA' });
+  await waitForProbeReady(VM, 120_000);
 
-const results = new Map<string, MeasuredMigration[]>(plans.map((p) => [p, []]));
-let at: TestbedHost = (await guestHost(VM)) ?? 'hostA';
+  const results = new Map<string, MeasuredMigration[]>(plans.map((p) => [p, []]));
+  let at: TestbedHost = (await guestHost(VM)) ?? 'hostA';
 
-async function migrateOnce(plan: string): Promise<MeasuredMigration> {
-  const to: TestbedHost = at === 'hostA' ? 'hostB' : 'hostA';
-  workers.calls.length = 0;
-  const m = await measureMigration(client, { vm: VM, from: at, to, plan, namespace: server.namespace, queuePrefix: 'bench' }, workers.calls);
-  if (m.report.outcome !== 'migrated') throw new Error(`${plan}: ${m.report.message}`);
+  async function migrateOnce(plan: string): Promise<MeasuredMigration> {
+    const to: TestbedHost = at === 'hostA' ? 'hostB' : 'hostA';
+    workers.calls.length = 0;
+    const m = await measureMigration(client, { vm: VM, from: at, to, plan, namespace: server.namespace, queuePrefix: 'bench' }, workers.calls);
+    if (m.report.outcome !== 'migrated') throw new Error(`${plan}: ${m.report.message}`);
+    console.log(
+      `${plan.padEnd(21)} ${at}→${to}  gap ${m.guest.overall.maxGapMs} ms (failover ${m.guest.failover?.maxGapMs ?? '?'}, VF back ${m.guest.vfReturn?.maxGapMs ?? '?'}), ` +
+        `lost ${m.guest.overall.lost}, downtime ${m.report.downtimeMs} ms, total ${m.phases.totalMs} ms, overhead ${Math.round(m.overheadMs)} ms`,
+    );
+    at = to;
+    return m;
+  }
+
+  // Not counted: the first run of fresh workers pays one-off costs (first workflow task of its type, connections).
+  console.log('warm-up:');
+  await migrateOnce(plans[0]!);
+  for (let i = 0; i < runs; i++) {
+    // Every other round the other plan goes first, so each plan migrates in both directions equally often.
+    for (const plan of i % 2 === 0 ? plans : [...plans].reverse()) results.get(plan)!.push(await migrateOnce(plan));
+  }
+
+  /**
+   * The tenant's blackout over the whole migration: the failover gap plus the VF-back gap (disjoint
+   * windows). The longest single gap alone hides the difference between the plans on the testbed, where
+   * both plans' longest gap is the same emulated NIC's link-up.
+   */
+  function withoutNetworkMs(m: MeasuredMigration): number | null {
+    if (!m.guest.failover || !m.guest.vfReturn) return null;
+    return m.guest.failover.maxGapMs + m.guest.vfReturn.maxGapMs;
+  }
+
+  const stat = (xs: (number | null | undefined)[]): string => {
+    const v = xs.filter((x): x is number => typeof x === 'number');
+    return v.length ? `${Math.round(median(v))} / ${Math.round(Math.max(...v))}` : 'n/a';
+  };
+  console.log(`\n${runs} migrations per plan, TCG guest (256 MiB), loopback hosts; figures are median / max`);
+  console.log('plan                  | longest gap ms | without network ms | failover gap ms | VF-back gap ms | lost probes | libvirt downtime ms | detach ms | migrate ms | attach ms | total ms | overhead ms | overhead %');
+  for (const [plan, ms] of results) {
+    const cols = [
+      stat(ms.map((m) => m.guest.overall.maxGapMs)),
+      stat(ms.map(withoutNetworkMs)),
+      stat(ms.map((m) => m.guest.failover?.maxGapMs)),
+      stat(ms.map((m) => m.guest.vfReturn?.maxGapMs)),
+      stat(ms.map((m) => m.guest.overall.lost)),
+      stat(ms.map((m) => m.report.downtimeMs)),
+      stat(ms.map((m) => m.phases.detachMs)),
+      stat(ms.map((m) => m.phases.migrateMs)),
+      stat(ms.map((m) => m.phases.attachMs)),
+      stat(ms.map((m) => m.phases.totalMs)),
+      stat(ms.map((m) => m.overheadMs)),
+      stat(ms.map((m) => (100 * m.overheadMs) / m.phases.totalMs)),
+    ];
+    console.log(`${plan.padEnd(21)} | ${cols.join(' | ')}`);
+  }
+  const failover = (p: string) => median(results.get(p)!.map((m) => m.guest.failover?.maxGapMs ?? NaN));
+  const without = (p: string) => median(results.get(p)!.map((m) => withoutNetworkMs(m) ?? NaN));
+  console.log(`\nfailover gap, default / detach-first (median): ${(failover('sriov-live-migration') / failover('detach-first')).toFixed(2)}`);
+  console.log(`time without network, default / detach-first (median): ${(without('sriov-live-migration') / without('detach-first')).toFixed(2)}`);
+
+  // What the overhead is measured against: the same server, under the same load (the guest still runs),
+  // needs this long for the default plan's sequential rounds with nothing of vfmigrate in them.
+  const floorTimes = await measureFloor(native, client, server.namespace, planRounds, 20);
+  const defaultTotal = median(results.get('sriov-live-migration')!.map((m) => m.phases.totalMs));
+  const defaultOverhead = median(results.get('sriov-live-migration')!.map((m) => m.overheadMs));
   console.log(
-    `${plan.padEnd(21)} ${at}→${to}  gap ${m.guest.overall.maxGapMs} ms (failover ${m.guest.failover?.maxGapMs ?? '?'}, VF back ${m.guest.vfReturn?.maxGapMs ?? '?'}), ` +
-      `lost ${m.guest.overall.lost}, downtime ${m.report.downtimeMs} ms, total ${m.phases.totalMs} ms, overhead ${Math.round(m.overheadMs)} ms`,
+    `platform floor, ${planRounds} sequential no-op activities under the same load: median ${Math.round(median(floorTimes))} ms = ` +
+      `${((100 * median(floorTimes)) / defaultTotal).toFixed(1)} % of the default plan's median run; its overhead / floor: ${(defaultOverhead / median(floorTimes)).toFixed(2)}`,
   );
-  at = to;
-  return m;
+} finally {
+  // Also after a failure: a guest left running keeps a core busy for whatever runs next.
+  await workers.stop();
+  await native.close();
+  await removeGuest(VM);
+  if (startedTestbed) await testbedDown();
+  await server.stop();
 }
-
-// Not counted: the first run of fresh workers pays one-off costs (first workflow task of its type, connections).
-console.log('warm-up:');
-await migrateOnce(plans[0]!);
-for (let i = 0; i < runs; i++) {
-  // Every other round the other plan goes first, so each plan migrates in both directions equally often.
-  for (const plan of i % 2 === 0 ? plans : [...plans].reverse()) results.get(plan)!.push(await migrateOnce(plan));
-}
-
-/**
- * The tenant's blackout over the whole migration: the failover gap plus the VF-back gap (disjoint
- * windows). The longest single gap alone hides the difference between the plans on the testbed, where
- * both plans' longest gap is the same emulated NIC's link-up.
- */
-function withoutNetworkMs(m: MeasuredMigration): number | null {
-  if (!m.guest.failover || !m.guest.vfReturn) return null;
-  return m.guest.failover.maxGapMs + m.guest.vfReturn.maxGapMs;
-}
-
-const stat = (xs: (number | null | undefined)[]): string => {
-  const v = xs.filter((x): x is number => typeof x === 'number');
-  return v.length ? `${Math.round(median(v))} / ${Math.round(Math.max(...v))}` : 'n/a';
-};
-console.log(`\n${runs} migrations per plan, TCG guest (256 MiB), loopback hosts; figures are median / max`);
-console.log('plan                  | longest gap ms | without network ms | failover gap ms | VF-back gap ms | lost probes | libvirt downtime ms | detach ms | migrate ms | attach ms | total ms | overhead ms | overhead %');
-for (const [plan, ms] of results) {
-  const cols = [
-    stat(ms.map((m) => m.guest.overall.maxGapMs)),
-    stat(ms.map(withoutNetworkMs)),
-    stat(ms.map((m) => m.guest.failover?.maxGapMs)),
-    stat(ms.map((m) => m.guest.vfReturn?.maxGapMs)),
-    stat(ms.map((m) => m.guest.overall.lost)),
-    stat(ms.map((m) => m.report.downtimeMs)),
-    stat(ms.map((m) => m.phases.detachMs)),
-    stat(ms.map((m) => m.phases.migrateMs)),
-    stat(ms.map((m) => m.phases.attachMs)),
-    stat(ms.map((m) => m.phases.totalMs)),
-    stat(ms.map((m) => m.overheadMs)),
-    stat(ms.map((m) => (100 * m.overheadMs) / m.phases.totalMs)),
-  ];
-  console.log(`${plan.padEnd(21)} | ${cols.join(' | ')}`);
-}
-const failover = (p: string) => median(results.get(p)!.map((m) => m.guest.failover?.maxGapMs ?? NaN));
-const without = (p: string) => median(results.get(p)!.map((m) => withoutNetworkMs(m) ?? NaN));
-console.log(`\nfailover gap, default / detach-first (median): ${(failover('sriov-live-migration') / failover('detach-first')).toFixed(2)}`);
-console.log(`time without network, default / detach-first (median): ${(without('sriov-live-migration') / without('detach-first')).toFixed(2)}`);
-
-// What the overhead is measured against: the same server, under the same load (the guest still runs),
-// needs this long for the default plan's sequential rounds with nothing of vfmigrate in them.
-const floorTimes = await measureFloor(native, client, server.namespace, planRounds, 20);
-const defaultTotal = median(results.get('sriov-live-migration')!.map((m) => m.phases.totalMs));
-const defaultOverhead = median(results.get('sriov-live-migration')!.map((m) => m.overheadMs));
-console.log(
-  `platform floor, ${planRounds} sequential no-op activities under the same load: median ${Math.round(median(floorTimes))} ms = ` +
-    `${((100 * median(floorTimes)) / defaultTotal).toFixed(1)} % of the default plan's median run; its overhead / floor: ${(defaultOverhead / median(floorTimes)).toFixed(2)}`,
-);
-
-await workers.stop();
-await native.close();
-await removeGuest(VM);
-if (startedTestbed) await testbedDown();
-await server.stop();
