@@ -9,18 +9,30 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 /** Sequential activity rounds of the default plan on hosts without host networking (skipped steps cost none). */
 export const defaultPlanRounds = 7;
 
-/** Runs the floor workflow `count` times after one warm-up; returns each run's client-observed time (ms). */
-export async function measureFloor(connection: NativeConnection, client: Client, namespace: string, rounds: number, count: number): Promise<number[]> {
+export interface FloorTimes {
+  /** From the start request to the result, as a client sees it. */
+  clientMs: number[];
+  /** The workflow run alone, from its start to its close (Temporal's clock). */
+  runMs: number[];
+}
+
+/** Runs the floor workflow `count` times after one warm-up. */
+export async function measureFloor(connection: NativeConnection, client: Client, namespace: string, rounds: number, count: number): Promise<FloorTimes> {
   const workflowsPath = fileURLToPath(new URL('./floor-workflow.js', import.meta.url));
   const wfWorker = await Worker.create({ connection, namespace, taskQueue: 'floor', workflowsPath });
   const actWorker = await Worker.create({ connection, namespace, taskQueue: 'floor-act', activities: { noop: () => Promise.resolve() } });
   const running = Promise.all([wfWorker.run(), actWorker.run()]);
-  const times: number[] = [];
+  const times: FloorTimes = { clientMs: [], runMs: [] };
   try {
     for (let i = 0; i <= count; i++) {
       const t0 = performance.now();
-      await client.workflow.execute('floor', { taskQueue: 'floor', workflowId: `floor-${i}-${Date.now()}`, args: [rounds, 'floor-act'] });
-      if (i > 0) times.push(performance.now() - t0);
+      const handle = await client.workflow.start('floor', { taskQueue: 'floor', workflowId: `floor-${i}-${Date.now()}`, args: [rounds, 'floor-act'] });
+      await handle.result();
+      const clientMs = performance.now() - t0;
+      const { startTime, closeTime } = await handle.describe();
+      if (i === 0) continue;
+      times.clientMs.push(clientMs);
+      times.runMs.push((closeTime ?? new Date()).getTime() - startTime.getTime());
     }
   } finally {
     wfWorker.shutdown();

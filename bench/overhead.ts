@@ -68,7 +68,7 @@ async function sequential(env: ModelEnv, vms: string[]): Promise<number[]> {
 const planRounds = defaultPlanRounds;
 
 async function floorRound(): Promise<number> {
-  const times = await measureFloor(temporal.nativeConnection, temporal.client, server.namespace, planRounds, count);
+  const times = (await measureFloor(temporal.nativeConnection, temporal.client, server.namespace, planRounds, count)).clientMs;
   console.log(`floor      n=${times.length}  median ${fmt(median(times))}  p95 ${fmt(percentile(times, 95))}  (${planRounds} sequential no-op activities, nothing else)`);
   return median(times);
 }

@@ -12,12 +12,11 @@ export interface MeasuredMigration {
   run: StartedMigration;
   report: MigrationReport;
   guest: GuestBlackout;
-  /**
-   * Steps from the run's own timings; total from the start request to the result as the client sees it,
-   * the same window the overhead is measured over.
-   */
+  /** Steps from the run's own timings; total = the workflow run, from its start to its close (Temporal's clock). */
   phases: { detachMs: number | null; migrateMs: number | null; attachMs: number | null; totalMs: number };
-  /** Time inside hypervisor operations (overlaps counted once), and the rest of the run. */
+  /** Before the run: the client's checks (names, plan, workers polling) and the start request. */
+  startMs: number;
+  /** Time inside hypervisor operations during the run (overlaps counted once), and the rest of the run. */
   libvirtMs: number;
   overheadMs: number;
 }
@@ -40,15 +39,20 @@ export async function measureMigration(
   const t1 = performance.now();
   await waitForPrimaryLink(log, offset);
   const chunk = await readProbeLog(log, offset);
-  const libvirtMs = coveredMs(calls, t0, t1);
+  // The run's own window, on this machine's clock like the timed calls (performance.now() + timeOrigin).
+  const { startTime, closeTime } = await run.handle.describe();
+  const runStart = startTime.getTime() - performance.timeOrigin;
+  const runEnd = (closeTime?.getTime() ?? performance.timeOrigin + t1) - performance.timeOrigin;
+  const libvirtMs = coveredMs(calls, runStart, runEnd);
   const step = (id: string): number | null => report.steps.find((s) => s.id === id)?.durationMs ?? null;
   return {
     run,
     report,
     guest: guestBlackout(chunk),
-    phases: { detachMs: step('detach-vf'), migrateMs: step('migrate'), attachMs: step('attach-vf'), totalMs: Math.round(t1 - t0) },
+    phases: { detachMs: step('detach-vf'), migrateMs: step('migrate'), attachMs: step('attach-vf'), totalMs: Math.round(runEnd - runStart) },
+    startMs: Math.round(runStart - t0),
     libvirtMs,
-    overheadMs: t1 - t0 - libvirtMs,
+    overheadMs: runEnd - runStart - libvirtMs,
   };
 }
 
