@@ -44,6 +44,31 @@ export async function runVirsh(uri: string, args: string[], opts: VirshOptions):
 }
 
 /**
+ * Runs several virsh commands in ONE virsh process (one spawn, one connection), as virsh's own command
+ * language (`cmd1 ; cmd2`), never a shell: every argument is double-quoted with `\` and `"` escaped, so
+ * a name can never end one command and start another. virsh carries on past a failing command and exits
+ * 0; the caller reads stderr for the commands that failed.
+ */
+export async function runVirshCommands(uri: string, commands: string[][], opts: VirshOptions): Promise<{ stdout: string; stderr: string }> {
+  if (commands.flat().some((arg) => /[\n\r]/.test(arg))) {
+    throw new InvalidOperationError(`a virsh argument on ${opts.host} contains a line break`, opts.host);
+  }
+  const script = commands.map((args) => args.map(quoteVirshArg).join(' ')).join(' ; ');
+  try {
+    const { stdout, stderr } = await execa('virsh', ['-c', uri, script], { env: { LC_ALL: 'C' }, timeout: opts.timeoutMs, stdin: 'ignore' });
+    return { stdout, stderr };
+  } catch (err) {
+    if (!(err instanceof ExecaError)) throw err;
+    if (err.timedOut) throw new TimedOutError(`virsh (${commands.length} commands) on ${opts.host} did not finish within ${opts.timeoutMs} ms`, opts.host);
+    throw classifyVirshError(String(err.stderr ?? '').trim() || err.shortMessage, opts.host, `virsh (${commands.length} commands)`);
+  }
+}
+
+export function quoteVirshArg(arg: string): string {
+  return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
  * Runs a virsh command that reads XML from a file (attach-device, update-device): `args` gets the path of
  * a private temporary file holding `xml`. Not /dev/stdin: Node gives children a socket as stdin, which
  * virsh cannot open by that name (ENXIO).

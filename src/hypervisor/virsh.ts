@@ -31,7 +31,7 @@ import type {
   VmDescription,
   VmSummary,
 } from './hypervisor.js';
-import { runVirsh, runVirshWithFile } from './virsh-command.js';
+import { classifyVirshError, runVirsh, runVirshCommands, runVirshWithFile } from './virsh-command.js';
 
 export interface VirshHypervisorOptions {
   hostName: string;
@@ -50,7 +50,8 @@ export interface VirshHypervisorOptions {
  * client does not stop it); so this timeout is hygiene, and the job is followed further if it fires.
  */
 const MIGRATE_PROCESS_TIMEOUT_MS = 6 * 3600_000;
-const VFHOLDERS_CONCURRENCY = 4;
+/** What virsh prints for a domain that went away between `list` and `dumpxml`. */
+const goneDomain = /failed to get domain|Domain not found|no domain with matching/i;
 
 export class VirshHypervisor implements Hypervisor {
   readonly hostName: string;
@@ -84,14 +85,17 @@ export class VirshHypervisor implements Hypervisor {
     return parseNodeMemStats(await this.virsh(['nodememstats']));
   }
 
-  /** One dumpxml per active domain (only active ones hold a device). */
+  /**
+   * Every active domain's live XML (only active ones hold a device) from ONE virsh process: a host with
+   * fifty domains costs two spawns, not fifty-one. A domain that stopped in between is simply absent.
+   */
   async vfHolders(): Promise<VfHolder[]> {
     const names = (await this.virsh(['list', '--name'])).split('\n').map((n) => n.trim()).filter((n) => n !== '');
-    const perVm = await mapLimit(names, VFHOLDERS_CONCURRENCY, async (vm) => {
-      const xml = await this.liveXml(vm).catch(notFoundAsNull);
-      return xml === null ? [] : vfHoldersOf(parseDomainXml(xml), this.primaryMode);
-    });
-    return perVm.flat();
+    if (!names.length) return [];
+    const { stdout, stderr } = await runVirshCommands(this.uri, names.map((vm) => ['dumpxml', '--domain', vm]), { host: this.hostName, timeoutMs: this.timeoutMs });
+    const failures = stderr.split('\n').filter((l) => l.trim() !== '' && !goneDomain.test(l));
+    if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh dumpxml (every active domain)');
+    return (stdout.match(/<domain[\s>][\s\S]*?<\/domain>/g) ?? []).flatMap((xml) => vfHoldersOf(parseDomainXml(xml), this.primaryMode));
   }
 
   // ---- devices ---------------------------------------------------------------------------------
@@ -526,17 +530,4 @@ function notFoundAsNull(err: unknown): null {
 function abortPromise(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -16,7 +16,7 @@ import {
   VmNotFoundError,
 } from '../../src/hypervisor/errors.js';
 import type { MigrationProgress, MigrationTarget, PrimarySpec } from '../../src/hypervisor/hypervisor.js';
-import { runVirsh } from '../../src/hypervisor/virsh-command.js';
+import { runVirsh, runVirshCommands } from '../../src/hypervisor/virsh-command.js';
 import { VirshHypervisor } from '../../src/hypervisor/virsh.js';
 import { readProbeLog } from '../../src/testbed/probe-log.js';
 import {
@@ -125,6 +125,20 @@ void describe('VirshHypervisor on the two-host testbed', { timeout: 300_000 }, (
     assert.ok((await timed('freeMemoryMiB', () => A.freeMemoryMiB())) > 256);
     assert.deepEqual((await timed('vfHolders', () => A.vfHolders())).filter((h) => h.vm === VM), [{ vm: VM, pciAddress: null }]);
     assert.deepEqual((await B.vfHolders()).filter((h) => h.vm === VM), []);
+  });
+
+  void it('runs several commands in one virsh: quoted arguments stay arguments, and a missing domain does not stop the rest', async () => {
+    const sneaky = 'x"; destroy --domain ' + VM + ' ; echo "\\';
+    const echoed = await runVirshCommands('test:///default', [['echo', sneaky], ['echo', 'second']], { host: 'local', timeoutMs: 20_000 });
+    assert.deepEqual(echoed.stdout.split('\n'), [sneaky, 'second'], 'each argument printed verbatim, nothing else ran');
+    const { stdout, stderr } = await runVirshCommands(
+      hostUri('hostA'),
+      [['dumpxml', '--domain', 'no-such-domain'], ['dumpxml', '--domain', VM]],
+      { host: 'hostA', timeoutMs: 20_000 },
+    );
+    assert.match(stderr, /failed to get domain 'no-such-domain'/);
+    assert.equal(parseDomainXml(stdout).name, VM);
+    assert.equal((await A.describeVm(VM)).state, 'running');
   });
 
   void it('sets the standby link up and down, confirmed in the live XML, idempotently', async () => {
