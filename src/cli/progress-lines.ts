@@ -1,4 +1,4 @@
-import { stepMarks } from '../workflows/details.js';
+import { mib, stepMarks } from '../workflows/details.js';
 import type { MigrationProgress, MigrationReport, StepProgress } from '../workflows/migration-types.js';
 
 export function stepLine(s: StepProgress): string {
@@ -26,8 +26,4 @@ export function progressChanges(prev: MigrationProgress | null, next: MigrationP
 
 export function reportLines(report: MigrationReport): string[] {
   return [`${report.outcome.toUpperCase()}: ${report.message}`, `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
-}
-
-function mib(bytes: number): number {
-  return Math.round(bytes / 1048576);
 }

@@ -32,6 +32,7 @@ function stepLine(s: StepProgress): string {
   return `- ${stepMarks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' **pivot**' : ''}${time}${error}${comp}`;
 }
 
-function mib(bytes: number): number {
+/** Bytes as whole MiB, as the UI details and the CLI print them. */
+export function mib(bytes: number): number {
   return Math.round(bytes / 1048576);
 }

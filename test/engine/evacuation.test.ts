@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { evacuationReport, queryEvacuation } from '../../src/client/evacuation-result.js';
+import { evacuationReport, followEvacuation, queryEvacuation } from '../../src/client/evacuation-result.js';
+import type { EvacuationProgress } from '../../src/evacuation/evacuation-types.js';
 import { migrationReport } from '../../src/client/migration-result.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import { EvacuatedHost, EvacuationState } from '../../src/temporal/search-attributes.js';
@@ -61,6 +62,17 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
         assert.match((await described.staticSummary()) ?? '', /^evacuate hostA: policy default \(2 at a time, plan sriov-live-migration v2\)$/);
       },
     ));
+
+  void it('followEvacuation hands out the final report, every VM in its end state', () =>
+    withEnv([{ name: 'hostA', vfs: 2, vms: vms('f', 2) }, { name: 'hostB', vfs: 2 }], { migrationMs: 100 }, async (env) => {
+      const evac = await env.evacuate('hostA');
+      let last: EvacuationProgress | null = null;
+      // Polling far slower than the drain: only the final call can show the VMs migrated.
+      const report = await followEvacuation(evac.handle, (p) => (last = p), 60_000);
+      assert.equal(report.outcome, 'completed', report.message);
+      assert.equal(last, report, 'the last progress handed out is the report');
+      assert.deepEqual(report.vms.map((v) => v.state), ['migrated', 'migrated']);
+    }));
 
   void it('places around a full destination, and reports what fits nowhere as unplaceable', () =>
     withEnv(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { evacuateHost } from '../../client/evacuate-host.js';
-import { evacuationReport, queryEvacuation } from '../../client/evacuation-result.js';
+import { evacuationReport, followEvacuation, queryEvacuation } from '../../client/evacuation-result.js';
 import { connectClient } from '../../config/connection.js';
 import { knownHostNames } from '../../config/known-hosts.js';
 import { InputError } from '../../errors.js';
@@ -39,29 +39,21 @@ function vmLine(v: VmEntry): string {
 }
 
 /** Prints the bar whenever it changes, and each VM as it finishes (failures as they happen). */
-async function follow(handle: Parameters<typeof evacuationReport>[0]): Promise<EvacuationReport> {
-  const result = evacuationReport(handle);
-  let finished = false;
-  void result.finally(() => (finished = true)).catch(() => undefined);
+function follow(handle: Parameters<typeof evacuationReport>[0]): Promise<EvacuationReport> {
   const printed = new Set<string>();
   let lastBar = '';
-  while (!finished) {
-    const p = await queryEvacuation(handle).catch(() => null);
-    if (p) {
-      for (const v of p.vms) {
-        const key = `${v.vm}:${v.state}`;
-        if (['migrated', 'failed', 'degraded', 'skipped', 'unplaceable', 'cancelled'].includes(v.state) && !printed.has(key)) {
-          printed.add(key);
-          io.out(vmLine(v));
-        }
+  return followEvacuation(handle, (p) => {
+    for (const v of p.vms) {
+      const key = `${v.vm}:${v.state}`;
+      if (['migrated', 'failed', 'degraded', 'skipped', 'unplaceable', 'cancelled'].includes(v.state) && !printed.has(key)) {
+        printed.add(key);
+        io.out(vmLine(v));
       }
-      const bar = evacuationLines(p)[0] ?? '';
-      if (bar.replace(/; \d+ s.*$/, '') !== lastBar.replace(/; \d+ s.*$/, '')) io.out(bar);
-      lastBar = bar;
     }
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-  }
-  return result;
+    const bar = evacuationLines(p)[0] ?? '';
+    if (bar.replace(/; \d+ s.*$/, '') !== lastBar.replace(/; \d+ s.*$/, '')) io.out(bar);
+    lastBar = bar;
+  });
 }
 
 export async function runEvacuate(host: string, opts: { policy?: string; hosts?: string; wait?: boolean }): Promise<number> {
