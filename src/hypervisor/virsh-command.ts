@@ -25,14 +25,14 @@ export interface VirshOptions {
 }
 
 export async function runVirsh(uri: string, args: string[], opts: VirshOptions): Promise<string> {
-  const command = `virsh ${args.join(' ')}`;
+  return (await execVirsh(uri, args, `virsh ${args.join(' ')}`, opts)).stdout;
+}
+
+/** `command` names the call in errors. */
+async function execVirsh(uri: string, args: string[], command: string, opts: VirshOptions): Promise<{ stdout: string; stderr: string }> {
   try {
-    const { stdout } = await execa('virsh', ['-c', uri, ...args], {
-      env: { LC_ALL: 'C' },
-      timeout: opts.timeoutMs,
-      stdin: 'ignore',
-    });
-    return stdout;
+    const { stdout, stderr } = await execa('virsh', ['-c', uri, ...args], { env: { LC_ALL: 'C' }, timeout: opts.timeoutMs, stdin: 'ignore' });
+    return { stdout, stderr };
   } catch (err) {
     if (!(err instanceof ExecaError)) throw err;
     if (err.timedOut) {
@@ -54,17 +54,10 @@ export async function runVirshCommands(uri: string, commands: string[][], opts: 
     throw new InvalidOperationError(`a virsh argument on ${opts.host} contains a line break`, opts.host);
   }
   const script = commands.map((args) => args.map(quoteVirshArg).join(' ')).join(' ; ');
-  try {
-    const { stdout, stderr } = await execa('virsh', ['-c', uri, script], { env: { LC_ALL: 'C' }, timeout: opts.timeoutMs, stdin: 'ignore' });
-    return { stdout, stderr };
-  } catch (err) {
-    if (!(err instanceof ExecaError)) throw err;
-    if (err.timedOut) throw new TimedOutError(`virsh (${commands.length} commands) on ${opts.host} did not finish within ${opts.timeoutMs} ms`, opts.host);
-    throw classifyVirshError(String(err.stderr ?? '').trim() || err.shortMessage, opts.host, `virsh (${commands.length} commands)`);
-  }
+  return execVirsh(uri, [script], `virsh (${commands.length} commands)`, opts);
 }
 
-export function quoteVirshArg(arg: string): string {
+function quoteVirshArg(arg: string): string {
   return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 

@@ -50,8 +50,6 @@ export interface VirshHypervisorOptions {
  * client does not stop it); so this timeout is hygiene, and the job is followed further if it fires.
  */
 const MIGRATE_PROCESS_TIMEOUT_MS = 6 * 3600_000;
-/** What virsh prints for a domain that went away between `list` and `dumpxml`. */
-const goneDomain = /failed to get domain|Domain not found|no domain with matching/i;
 
 export class VirshHypervisor implements Hypervisor {
   readonly hostName: string;
@@ -93,7 +91,8 @@ export class VirshHypervisor implements Hypervisor {
     const names = (await this.virsh(['list', '--name'])).split('\n').map((n) => n.trim()).filter((n) => n !== '');
     if (!names.length) return [];
     const { stdout, stderr } = await runVirshCommands(this.uri, names.map((vm) => ['dumpxml', '--domain', vm]), { host: this.hostName, timeoutMs: this.timeoutMs });
-    const failures = stderr.split('\n').filter((l) => l.trim() !== '' && !goneDomain.test(l));
+    // A domain that stopped between `list` and `dumpxml` holds nothing; any other error is an error.
+    const failures = stderr.split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
     if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh dumpxml (every active domain)');
     return (stdout.match(/<domain[\s>][\s\S]*?<\/domain>/g) ?? []).flatMap((xml) => vfHoldersOf(parseDomainXml(xml), this.primaryMode));
   }
