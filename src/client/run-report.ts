@@ -1,5 +1,6 @@
-import { ApplicationFailure, CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { reportInFailure } from '../workflows/report-in-failure.js';
 
 /**
  * A run's report whatever its outcome. vfmigrate's workflows end a run that did not succeed as a failed or
@@ -10,18 +11,10 @@ export async function runReport<R extends { outcome: unknown }>(handle: Workflow
   try {
     return (await handle.result()) as R;
   } catch (err) {
-    const report = err instanceof WorkflowFailedError ? (reportIn<R>(err.cause) ?? (await reportInMemo<R>(handle))) : null;
+    const report = err instanceof WorkflowFailedError ? (reportInFailure<R>(err.cause) ?? (await reportInMemo<R>(handle))) : null;
     if (report) return report;
     throw err;
   }
-}
-
-function reportIn<R extends { outcome: unknown }>(cause: unknown): R | null {
-  if (cause instanceof ApplicationFailure || cause instanceof CancelledFailure) {
-    const report = cause.details?.[0] as R | undefined;
-    return report?.outcome ? report : null;
-  }
-  return null;
 }
 
 async function reportInMemo<R extends { outcome: unknown }>(handle: WorkflowHandle<Workflow>): Promise<R | null> {

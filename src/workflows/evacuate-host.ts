@@ -15,6 +15,7 @@ import {
 import { controlQueue, hostQueue, migrationWorkflowId, progressQuery } from '../temporal/names.js';
 import { DestinationHost, EvacuatedHost, EvacuationState, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import type { migrateVm } from './migrate-vm.js';
+import { reportInFailure } from './report-in-failure.js';
 import type { MigrationReport, MigrationRequest } from './migration-types.js';
 
 export const evacuationProgressQuery = wf.defineQuery<EvacuationProgress>(progressQuery);
@@ -383,10 +384,7 @@ class Evacuation {
 }
 
 function childReport(err: unknown): MigrationReport | null {
-  const cause = err instanceof wf.ChildWorkflowFailure ? err.cause : null;
-  const details = cause instanceof wf.ApplicationFailure || cause instanceof wf.CancelledFailure ? cause.details : undefined;
-  const report = details?.[0] as MigrationReport | undefined;
-  return report?.outcome ? report : null;
+  return err instanceof wf.ChildWorkflowFailure ? reportInFailure<MigrationReport>(err.cause) : null;
 }
 
 function rootMessage(err: unknown): string {
