@@ -10,17 +10,17 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
+import { loadPlan } from '../src/plan/load.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { measureMigration, type MeasuredMigration } from '../src/testbed/measured-migration.js';
 import { guestHost, removeGuest, startGuest, testbedStatus, testbedUp, testbedDown, waitForProbeReady, type TestbedHost } from '../src/testbed/testbed.js';
 import { startTestbedWorkers } from '../src/testbed/testbed-workers.js';
-import { defaultPlanRounds, measureFloor } from './floor.js';
+import { measureFloor, planRounds as roundsOf } from './floor.js';
 import { median } from './stats.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 4);
 const plans = ['sriov-live-migration', 'detach-first'];
 const VM = 'bench-vm';
-const planRounds = defaultPlanRounds;
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const config = await loadTemporalDevConfig();
@@ -102,6 +102,9 @@ try {
   // What the overhead is measured against: the same server, under the same load (the guest still runs),
   // needs this long (the run alone, like the overhead) for the default plan's sequential rounds with
   // nothing of vfmigrate in them.
+  const defaultPlan = await loadPlan();
+  if (!defaultPlan.ok) throw new Error(defaultPlan.problems.join('\n'));
+  const planRounds = roundsOf(defaultPlan.resolved);
   const floorTimes = (await measureFloor(native, client, server.namespace, planRounds, 20)).runMs;
   const defaultTotal = median(results.get('sriov-live-migration')!.map((m) => m.phases.totalMs));
   const defaultOverhead = median(results.get('sriov-live-migration')!.map((m) => m.overheadMs));

@@ -5,9 +5,15 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { flattenSteps, type ResolvedPlan } from '../src/plan/resolved.js';
 
-/** Sequential activity rounds of the default plan on hosts without host networking (skipped steps cost none). */
-export const defaultPlanRounds = 7;
+/**
+ * Sequential activity rounds of a plan on hosts without host networking: one per top-level step
+ * (a group's members run side by side), except those whose every call is skipped on such hosts.
+ */
+export function planRounds(plan: ResolvedPlan): number {
+  return plan.steps.filter((step) => flattenSteps([step]).some((s) => !s.onlyIf)).length;
+}
 
 export interface FloorTimes {
   /** From the start request to the result, as a client sees it. */

@@ -8,10 +8,11 @@
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { migrationReport } from '../src/client/migration-result.js';
 import { loadPlan } from '../src/plan/load.js';
+import { flattenSteps } from '../src/plan/resolved.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ModelEnv } from '../test/support/model-env.js';
 import { testTemporal } from '../test/support/temporal.js';
-import { defaultPlanRounds, measureFloor } from './floor.js';
+import { measureFloor, planRounds as roundsOf } from './floor.js';
 import { fmt, median, percentile } from './stats.js';
 import { printTimeline } from './timeline.js';
 
@@ -65,7 +66,7 @@ async function sequential(env: ModelEnv, vms: string[]): Promise<number[]> {
   return times;
 }
 
-const planRounds = defaultPlanRounds;
+const planRounds = roundsOf(plan.resolved);
 
 async function floorRound(): Promise<number> {
   const times = (await measureFloor(temporal.nativeConnection, temporal.client, server.namespace, planRounds, count)).clientMs;
@@ -73,7 +74,7 @@ async function floorRound(): Promise<number> {
   return median(times);
 }
 
-console.log(`default plan (12 activities in ${planRounds} sequential rounds), model hypervisors with zero latency, dev server ${server.address}`);
+console.log(`default plan (${flattenSteps(plan.resolved.steps).length} activities in ${planRounds} sequential rounds), model hypervisors with zero latency, dev server ${server.address}`);
 const sequentialMedian = await round('sequential', false);
 await round('concurrent', true);
 const floorMedian = await floorRound();

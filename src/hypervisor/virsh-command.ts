@@ -44,37 +44,28 @@ async function execVirsh(uri: string, args: string[], command: string, opts: Vir
 }
 
 /**
- * Runs several virsh commands in ONE virsh process (one spawn, one connection), as virsh's own command
- * language (`cmd1 ; cmd2`), never a shell: every argument is double-quoted with `\` and `"` escaped, so
- * a name can never end one command and start another. virsh carries on past a failing command and exits
- * 0; the caller reads stderr for the commands that failed.
+ * Runs `run` with the path of a private temporary file holding `xml`, for virsh commands that read XML
+ * from a file (attach-device, update-device). Not /dev/stdin: Node gives children a socket as stdin,
+ * which virsh cannot open by that name (ENXIO).
  */
-export async function runVirshCommands(uri: string, commands: string[][], opts: VirshOptions): Promise<{ stdout: string; stderr: string }> {
-  if (commands.flat().some((arg) => /[\n\r]/.test(arg))) {
-    throw new InvalidOperationError(`a virsh argument on ${opts.host} contains a line break`, opts.host);
-  }
-  const script = commands.map((args) => args.map(quoteVirshArg).join(' ')).join(' ; ');
-  return execVirsh(uri, [script], `virsh (${commands.length} commands)`, opts);
-}
-
-function quoteVirshArg(arg: string): string {
-  return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-/**
- * Runs a virsh command that reads XML from a file (attach-device, update-device): `args` gets the path of
- * a private temporary file holding `xml`. Not /dev/stdin: Node gives children a socket as stdin, which
- * virsh cannot open by that name (ENXIO).
- */
-export async function runVirshWithFile(uri: string, xml: string, args: (file: string) => string[], opts: VirshOptions): Promise<string> {
+export async function withXmlFile<T>(xml: string, run: (file: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'vfmigrate-virsh-'));
   try {
     const file = join(dir, 'device.xml');
     await writeFile(file, xml, { mode: 0o600 });
-    return await runVirsh(uri, args(file), opts);
+    return await run(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The `error:` lines of a virsh session's stderr (virsh carries on past a failing command, so they are
+ * the only sign of one), or null when the command succeeded. virsh reconnecting by itself is no failure.
+ */
+export function sessionErrors(stderr: string): string | null {
+  const lines = stderr.split('\n').filter((l) => /^error:/i.test(l.trim()) && !/Reconnected to the hypervisor/i.test(l));
+  return lines.length ? lines.join('\n') : null;
 }
 
 type ErrorClass = new (message: string, host: string) => HypervisorError;
@@ -86,7 +77,7 @@ type ErrorClass = new (message: string, host: string) => HypervisorError;
 const RULES: [RegExp, ErrorClass][] = [
   [/canceled by client/i, MigrationAbortedError],
   [
-    /failed to connect to the hypervisor|unable to connect to server|Connection refused|End of file while reading data|Cannot recv data|Cannot write data|client socket is closed|Disconnected from .* due to I\/O error/i,
+    /failed to (re)?connect to the hypervisor|unable to connect to server|Connection refused|End of file while reading data|Cannot recv data|Cannot write data|client socket is closed|Disconnected from .* due to I\/O error/i,
     ConnectionFailedError,
   ],
   [/failed to get domain|Domain not found|no domain with matching/i, VmNotFoundError],

@@ -31,7 +31,8 @@ import type {
   VmDescription,
   VmSummary,
 } from './hypervisor.js';
-import { classifyVirshError, runVirsh, runVirshCommands, runVirshWithFile } from './virsh-command.js';
+import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
+import { VirshSession, type SessionOutput } from './virsh-session.js';
 
 export interface VirshHypervisorOptions {
   hostName: string;
@@ -58,6 +59,8 @@ export class VirshHypervisor implements Hypervisor {
   private readonly timeoutMs: number;
   private readonly pollMs: number;
   private readonly progressMs: number;
+  /** Every short call goes through one long-lived virsh; `virsh migrate` gets a process of its own. */
+  private readonly session: VirshSession;
 
   constructor(opts: VirshHypervisorOptions) {
     this.hostName = opts.hostName;
@@ -66,6 +69,7 @@ export class VirshHypervisor implements Hypervisor {
     this.timeoutMs = opts.commandTimeoutMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 100;
     this.progressMs = opts.progressMs ?? 500;
+    this.session = new VirshSession(opts.uri, opts.hostName);
   }
 
   // ---- inventory -------------------------------------------------------------------------------
@@ -84,16 +88,16 @@ export class VirshHypervisor implements Hypervisor {
   }
 
   /**
-   * Every active domain's live XML (only active ones hold a device) from ONE virsh process: a host with
-   * fifty domains costs two spawns, not fifty-one. A domain that stopped in between is simply absent.
+   * Every active domain's live XML (only active ones hold a device), asked for in one line: a host with
+   * fifty domains costs two round trips, not fifty-one. A domain that stopped in between is simply absent.
    */
   async vfHolders(): Promise<VfHolder[]> {
     const names = (await this.virsh(['list', '--name'])).split('\n').map((n) => n.trim()).filter((n) => n !== '');
     if (!names.length) return [];
-    const { stdout, stderr } = await runVirshCommands(this.uri, names.map((vm) => ['dumpxml', '--domain', vm]), { host: this.hostName, timeoutMs: this.timeoutMs });
+    const { stdout, stderr } = await this.sessionRun(names.map((vm) => ['dumpxml', '--domain', vm]));
     // A domain that stopped between `list` and `dumpxml` holds nothing; any other error is an error.
-    const failures = stderr.split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
-    if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh dumpxml (every active domain)');
+    const failures = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
+    if (failures.length) throw this.failed(failures.join('\n'), 'virsh dumpxml (every active domain)');
     return (stdout.match(/<domain[\s>][\s\S]*?<\/domain>/g) ?? []).flatMap((xml) => vfHoldersOf(parseDomainXml(xml), this.primaryMode));
   }
 
@@ -335,12 +339,27 @@ export class VirshHypervisor implements Hypervisor {
 
   // ---- small virsh helpers ---------------------------------------------------------------------
 
-  private virsh(args: string[]): Promise<string> {
-    return runVirsh(this.uri, args, { host: this.hostName, timeoutMs: this.timeoutMs });
+  /** One virsh command in the session: its stdout, or its error classified. */
+  private async virsh(args: string[]): Promise<string> {
+    const { stdout, stderr } = await this.sessionRun([args]);
+    const errors = sessionErrors(stderr);
+    if (errors !== null) throw this.failed(errors, `virsh ${args.join(' ')}`);
+    return stdout;
+  }
+
+  private sessionRun(commands: string[][]): Promise<SessionOutput> {
+    return this.session.run(commands, this.timeoutMs);
+  }
+
+  /** A lost connection also ends the session: the next call starts afresh rather than trusting virsh to reconnect. */
+  private failed(errors: string, command: string): HypervisorError {
+    const err = classifyVirshError(errors, this.hostName, command);
+    if (err instanceof ConnectionFailedError) this.session.close();
+    return err;
   }
 
   private virshWithFile(xml: string, args: (file: string) => string[]): Promise<string> {
-    return runVirshWithFile(this.uri, xml, args, { host: this.hostName, timeoutMs: this.timeoutMs });
+    return withXmlFile(xml, (file) => this.virsh(args(file)));
   }
 
   private liveXml(vm: string): Promise<string> {

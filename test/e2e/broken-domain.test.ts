@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { migrationReport } from '../../src/client/migration-result.js';
 import { startMigration } from '../../src/client/start-migration.js';
-import { runVirsh, runVirshWithFile } from '../../src/hypervisor/virsh-command.js';
+import { runVirsh, withXmlFile } from '../../src/hypervisor/virsh-command.js';
 import { lintLiveDomain } from '../../src/cli/commands/lint.js';
 import { guestXml, hostUri, removeGuest, testbedUp } from '../../src/testbed/testbed.js';
 import { testbedHostsFile, type TestbedWorkers } from '../../src/testbed/testbed-workers.js';
@@ -35,7 +35,7 @@ void describe('a broken domain is refused by preflight (real libvirt)', () => {
     temporal = await testTemporal();
     workers = await startWorkers(temporal);
     const xml = withoutStandbyTeaming(await guestXml(VM, { host: 'hostA' }));
-    await runVirshWithFile(hostUri('hostA'), xml, (file) => ['create', file], { host: 'hostA', timeoutMs: 30_000 });
+    await withXmlFile(xml, (file) => runVirsh(hostUri('hostA'), ['create', file], { host: 'hostA', timeoutMs: 30_000 }));
   });
   after(async () => {
     await workers?.stop();

@@ -10,7 +10,7 @@ import { followMigration, migrationReport, queryProgress } from '../../src/clien
 import { startMigration, type StartMigrationOptions } from '../../src/client/start-migration.js';
 import { findTeamingPair } from '../../src/domain/teaming.js';
 import { VmNotFoundError } from '../../src/hypervisor/errors.js';
-import type { Hypervisor, PrimarySpec, VmDescription } from '../../src/hypervisor/hypervisor.js';
+import type { Hypervisor, VmDescription } from '../../src/hypervisor/hypervisor.js';
 import { measureMigration } from '../../src/testbed/measured-migration.js';
 import { readProbeLog, topologyAt } from '../../src/testbed/probe-log.js';
 import { guestHost, hostUri, removeGuest, serialLogPath, startGuest, startHost, stopHost, testbedUp, waitForProbeReady, type TestbedHost } from '../../src/testbed/testbed.js';
@@ -108,15 +108,16 @@ void describe('live migration on two real libvirt hosts', () => {
 
   void it('a destination libvirtd that dies before migrate: rolled back, the VM keeps running on the source with its primary', async () => {
     assert.equal(await where(VM), 'hostA');
-    const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', { migrate: { retry: { maximumAttempts: 2, initialInterval: '200ms' } } }) }));
+    // Stopped as the source starts its unplug: after the destination's checks and booking, before migrate.
+    stopLibvirtBefore(workers, 'hostA', 'detachInterface', 'hostB');
     try {
-      await waitFor('standby-up', async () => (await queryProgress(run.handle)).phase === 'standby-up', 30_000);
-      await stopHost('hostB');
+      const run = await startMigration(temporal.client, opts('hostA', 'hostB', { plan: planWith('sriov-live-migration', { migrate: { retry: { maximumAttempts: 2, initialInterval: '200ms' } } }) }));
       const report = await migrationReport(run.handle);
       assert.equal(report.outcome, 'rolled-back', report.message);
       assert.equal(report.failedStep?.id, 'migrate');
       assert.equal(report.failedStep?.error.type, 'ConnectionFailed');
     } finally {
+      unshadow(workers, 'hostA', 'detachInterface');
       await startHost('hostB');
     }
     await assertSettledOn('hostA', 'hostB');
@@ -147,7 +148,7 @@ void describe('live migration on two real libvirt hosts', () => {
   void it('the VF attach failing on the destination after the pivot: retried forward, then DEGRADED with the VM on its standby', async () => {
     // The fault is real: hostB's libvirtd is stopped just before the attach, so virsh really cannot reach it.
     const offset = (await readProbeLog(serialLogPath(VM))).nextOffset;
-    stopLibvirtBeforeAttach(workers, 'hostB');
+    stopLibvirtBefore(workers, 'hostB', 'attachPrimary', 'hostB');
     const plan = planWith('sriov-live-migration', { 'attach-vf': { retry: { maximumAttempts: 3, initialInterval: '300ms', maximumInterval: '500ms' } } });
     const report = await migrationReport((await startMigration(temporal.client, opts('hostA', 'hostB', { plan }))).handle);
     try {
@@ -156,7 +157,7 @@ void describe('live migration on two real libvirt hosts', () => {
       assert.equal(report.failedStep?.error.type, 'ConnectionFailed');
       assert.match(report.message, /DEGRADED/);
     } finally {
-      restoreHostB(workers);
+      unshadow(workers, 'hostB', 'attachPrimary');
       await startHost('hostB');
     }
     assert.equal(await where(VM), 'hostB');
@@ -195,22 +196,22 @@ void describe('live migration on two real libvirt hosts', () => {
 });
 
 /**
- * Shadows the host's attach with one that stops that host's libvirtd right before calling the real
- * attach, so the failure is libvirt's own. `restoreHostB` removes the shadow again.
+ * Shadows `op` of `host`'s worker with one that first stops `stopped`'s libvirtd (once), then calls the
+ * real `op`: the fault lands at an exact step, and the failure that follows is libvirt's own.
  */
-function stopLibvirtBeforeAttach(workers: TestbedWorkers, host: TestbedHost): void {
+function stopLibvirtBefore(workers: TestbedWorkers, host: TestbedHost, op: 'attachPrimary' | 'detachInterface', stopped: TestbedHost): void {
   const hv = workers.hypervisorOf(host);
-  const real = hv.attachPrimary.bind(hv);
-  let stopped = false;
-  hv.attachPrimary = async (vm: string, spec: PrimarySpec, o: { deadlineMs: number }) => {
-    if (!stopped) {
-      stopped = true;
-      await stopHost(host);
+  const real = (hv[op] as (...args: unknown[]) => Promise<void>).bind(hv);
+  let done = false;
+  (hv as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
+    if (!done) {
+      done = true;
+      await stopHost(stopped);
     }
-    return real(vm, spec, o);
+    return real(...args);
   };
 }
 
-function restoreHostB(workers: TestbedWorkers): void {
-  delete (workers.hypervisorOf('hostB') as Partial<Hypervisor>).attachPrimary;
+function unshadow(workers: TestbedWorkers, host: TestbedHost, op: keyof Hypervisor): void {
+  delete (workers.hypervisorOf(host) as Partial<Hypervisor>)[op];
 }

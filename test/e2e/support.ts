@@ -7,9 +7,13 @@ import type { TestTemporal } from '../support/temporal.js';
 
 export const testbedHosts: TestbedHost[] = ['hostA', 'hostB'];
 
+const views = new Map<TestbedHost, Hypervisor>();
+
 /** A direct libvirt view of a testbed host, for checking what the engine did (not through the engine). */
 export function libvirt(host: TestbedHost): Hypervisor {
-  return new VirshHypervisor({ hostName: host, uri: hostUri(host), primaryMode: 'emulated', commandTimeoutMs: 20_000 });
+  let view = views.get(host);
+  if (!view) views.set(host, (view = new VirshHypervisor({ hostName: host, uri: hostUri(host), primaryMode: 'emulated', commandTimeoutMs: 20_000 })));
+  return view;
 }
 
 export async function startWorkers(temporal: TestTemporal): Promise<TestbedWorkers & { queuePrefix: string }> {

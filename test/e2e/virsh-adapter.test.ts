@@ -13,10 +13,12 @@ import {
   ConnectionFailedError,
   DeviceStuckError,
   MigrationAbortedError,
+  TimedOutError,
   VmNotFoundError,
 } from '../../src/hypervisor/errors.js';
 import type { MigrationProgress, MigrationTarget, PrimarySpec } from '../../src/hypervisor/hypervisor.js';
-import { runVirsh, runVirshCommands } from '../../src/hypervisor/virsh-command.js';
+import { runVirsh } from '../../src/hypervisor/virsh-command.js';
+import { VirshSession } from '../../src/hypervisor/virsh-session.js';
 import { VirshHypervisor } from '../../src/hypervisor/virsh.js';
 import { readProbeLog } from '../../src/testbed/probe-log.js';
 import {
@@ -127,18 +129,29 @@ void describe('VirshHypervisor on the two-host testbed', { timeout: 300_000 }, (
     assert.deepEqual((await B.vfHolders()).filter((h) => h.vm === VM), []);
   });
 
-  void it('runs several commands in one virsh: quoted arguments stay arguments, and a missing domain does not stop the rest', async () => {
+  void it('runs commands in one long-lived virsh: quoted arguments stay arguments, and a missing domain does not stop the rest', async () => {
+    const local = new VirshSession('test:///default', 'local');
     const sneaky = 'x"; destroy --domain ' + VM + ' ; echo "\\';
-    const echoed = await runVirshCommands('test:///default', [['echo', sneaky], ['echo', 'second']], { host: 'local', timeoutMs: 20_000 });
-    assert.deepEqual(echoed.stdout.split('\n'), [sneaky, 'second'], 'each argument printed verbatim, nothing else ran');
-    const { stdout, stderr } = await runVirshCommands(
-      hostUri('hostA'),
-      [['dumpxml', '--domain', 'no-such-domain'], ['dumpxml', '--domain', VM]],
-      { host: 'hostA', timeoutMs: 20_000 },
-    );
+    const echoed = await local.run([['echo', sneaky], ['echo', 'second']], 20_000);
+    assert.deepEqual(echoed.stdout.split('\n'), [sneaky, 'second', ''], 'each argument printed verbatim, nothing else ran');
+    local.close();
+    const session = new VirshSession(hostUri('hostA'), 'hostA');
+    const { stdout, stderr } = await session.run([['dumpxml', '--domain', 'no-such-domain'], ['dumpxml', '--domain', VM]], 20_000);
     assert.match(stderr, /failed to get domain 'no-such-domain'/);
     assert.equal(parseDomainXml(stdout).name, VM);
+    // The next call on the same session sees only its own output.
+    const again = await session.run([['domstate', '--domain', VM]], 20_000);
+    assert.deepEqual([again.stdout.trim(), again.stderr], ['running', '']);
+    session.close();
     assert.equal((await A.describeVm(VM)).state, 'running');
+  });
+
+  void it('a session call that overruns its timeout fails as TimedOut and the next call gets a fresh session', async () => {
+    const session = new VirshSession(hostUri('hostA'), 'hostA');
+    // 1 ms: no virsh starts, connects and answers that fast.
+    await assert.rejects(session.run([['domstate', '--domain', VM]], 1), (err: unknown) => err instanceof TimedOutError && /did not finish within 1 ms/.test(err.message));
+    assert.equal((await session.run([['domstate', '--domain', VM]], 20_000)).stdout.trim(), 'running');
+    session.close();
   });
 
   void it('sets the standby link up and down, confirmed in the live XML, idempotently', async () => {
@@ -338,10 +351,12 @@ void describe('VirshHypervisor on the two-host testbed', { timeout: 300_000 }, (
         return true;
       });
       (timings['migrate to a stopped host'] ??= []).push(Math.round(performance.now() - started));
-      await assert.rejects(B.listVms(), (err: unknown) => err instanceof ConnectionFailedError && /on hostB failed: failed to connect to the hypervisor/.test(err.message));
+      await assert.rejects(B.listVms(), (err: unknown) => err instanceof ConnectionFailedError && /on hostB failed: (failed to connect|Failed to reconnect) to the hypervisor/.test(err.message));
       assert.equal((await A.describeVm(VM)).state, 'running');
     } finally {
       await startHost('hostB');
     }
+    // B's session lost its libvirtd: the next call starts a fresh one.
+    assert.equal((await B.listVms()).some((v) => v.name === VM), false);
   });
 });

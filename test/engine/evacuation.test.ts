@@ -59,7 +59,7 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
         const described = await evac.handle.describe();
         assert.equal(described.typedSearchAttributes.get(EvacuatedHost), 'hostA');
         assert.equal(described.typedSearchAttributes.get(EvacuationState), 'completed');
-        assert.match((await described.staticSummary()) ?? '', /^evacuate hostA: policy default \(2 at a time, plan sriov-live-migration v2\)$/);
+        assert.match((await described.staticSummary()) ?? '', /^evacuate hostA: policy default \(2 at a time, plan sriov-live-migration v3\)$/);
       },
     ));
 

@@ -17,7 +17,8 @@ const cases: { step: string; inject: (env: ModelEnv, net: ModelHostNetwork) => v
     step: 'reserve-vf',
     // The destination's memory is promised to another VM on its way: the booking itself is refused.
     inject: (env) => void env.services.get('hostB')?.vfs.reserve({ vm: 'other', owner: 'test', memoryMiB: 262_000, freeMemoryMiB: () => Promise.resolve(262_144) }),
-    undone: ['reserve-vf'],
+    // The standby came up beside the booking: it goes down again.
+    undone: ['standby-up', 'reserve-vf'],
   },
   { step: 'standby-up', inject: (env) => modelFault(env, 'hostA', 'setLinkState'), undone: ['standby-up', 'reserve-vf'] },
   { step: 'detach-vf', inject: (env) => env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'hang' }), undone: ['detach-vf', 'standby-up', 'reserve-vf'] },

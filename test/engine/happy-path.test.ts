@@ -123,7 +123,7 @@ void describe('a migration on the real Temporal server (model hypervisors)', () 
       assert.equal(done.typedSearchAttributes.get(SourceHost), 'hostA');
       assert.equal(done.typedSearchAttributes.get(DestinationHost), 'hostB');
       assert.equal(done.typedSearchAttributes.get(MigrationPhase), 'Completed');
-      assert.equal(await done.staticSummary(), 'vm-3: hostA → hostB, plan sriov-live-migration v2');
+      assert.equal(await done.staticSummary(), 'vm-3: hostA → hostB, plan sriov-live-migration v3');
       assert.match(String(done.memo?.planHash), /^[0-9a-f]{64}$/);
       const history = await run.handle.fetchHistory();
       const summaries = (history.events ?? [])

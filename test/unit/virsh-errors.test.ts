@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyVirshError, libvirtMessage } from '../../src/hypervisor/virsh-command.js';
+import { classifyVirshError, libvirtMessage, sessionErrors } from '../../src/hypervisor/virsh-command.js';
 
 /**
  * virsh's stderr exactly as met on the two-host testbed (libvirt 9.0.0, QEMU 7.2, LC_ALL=C), with the
@@ -27,6 +27,11 @@ const SEEN: { what: string; stderr: string; type: string }[] = [
   {
     what: 'any command while this host’s libvirtd is stopped',
     stderr: "error: failed to connect to the hypervisor\nerror: unable to connect to server at '127.0.0.2:16509': Connection refused\n",
+    type: 'ConnectionFailed',
+  },
+  {
+    what: 'a call in a live virsh session while its libvirtd is stopped',
+    stderr: "error: Failed to reconnect to the hypervisor\nerror: unable to connect to server at '127.0.0.3:16509': Connection refused\n",
     type: 'ConnectionFailed',
   },
   {
@@ -119,6 +124,12 @@ void describe('classifyVirshError (texts seen on the testbed)', () => {
       libvirtMessage('error: failed to connect to the hypervisor\nerror: unable to connect to server at \'127.0.0.2:16509\': Connection refused\n'),
       "failed to connect to the hypervisor; unable to connect to server at '127.0.0.2:16509': Connection refused",
     );
+  });
+
+  void it('tells a failed session command by its error: lines; virsh reconnecting by itself is no failure', () => {
+    assert.equal(sessionErrors(''), null);
+    assert.equal(sessionErrors('error: Reconnected to the hypervisor\n'), null);
+    assert.equal(sessionErrors("warning: something\nerror: failed to get domain 'x'\n"), "error: failed to get domain 'x'");
   });
 
   void it('says whether retrying helps', () => {
