@@ -40,7 +40,10 @@ export interface VirshHypervisorOptions {
   primaryMode: PrimaryMode;
   /** Timeout of each virsh call, and the bound on confirming a link change or an abort. Default 30 s. */
   commandTimeoutMs?: number;
-  /** How often a device change is re-checked in the live XML. Default 100 ms. */
+  /**
+   * How often a device change is re-checked in the live XML. Default 25 ms: a check is one `dumpxml` in
+   * the session (1-3 ms), and the sooner an unplug is confirmed, the sooner the migration starts.
+   */
   pollMs?: number;
   /** How often a running migration job is polled for progress. Default 500 ms. */
   progressMs?: number;
@@ -67,7 +70,7 @@ export class VirshHypervisor implements Hypervisor {
     this.uri = opts.uri;
     this.primaryMode = opts.primaryMode;
     this.timeoutMs = opts.commandTimeoutMs ?? 30_000;
-    this.pollMs = opts.pollMs ?? 100;
+    this.pollMs = opts.pollMs ?? 25;
     this.progressMs = opts.progressMs ?? 500;
     this.session = new VirshSession(opts.uri, opts.hostName);
   }
