@@ -9,10 +9,11 @@
  * `echo BEGIN ; cmd ; echo END ; echo --err END`. virsh carries on past a failing command, so a command
  * failed when its stderr has an `error:` line. A command that overruns its timeout kills the session
  * (the next call starts a fresh one); so does a lost connection, and an idle session closes itself.
+ * One session runs one command at a time: `VirshSessionPool` keeps a few per host.
  */
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
-import { HypervisorFailureError, InvalidOperationError, TimedOutError } from './errors.js';
+import { ConnectionFailedError, HypervisorFailureError, InvalidOperationError, TimedOutError } from './errors.js';
 import { classifyVirshError, sessionErrors } from './virsh-command.js';
 import { Serial } from '../util/serial.js';
 
@@ -56,12 +57,13 @@ export class VirshSession {
     return this.serial.run(() => this.exchange(commands.map((args) => args.map(quoteVirshArg).join(' ')).join(' ; '), timeoutMs));
   }
 
-  /** Ends the session; a later call starts a new one. */
+  /** Ends the session (failing a call still running); a later call starts a new one. */
   close(): void {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     const proc = this.proc;
     this.proc = null;
+    this.fail(new HypervisorFailureError(`the virsh session to ${this.host} was closed while a call ran`, this.host));
     proc?.kill('SIGKILL');
   }
 
@@ -131,6 +133,9 @@ export class VirshSession {
     this.stderr = this.stderr.slice(errStop + p.end.length + 1);
     this.pending = null;
     p.resolve(out);
+    // virsh would try to reconnect by itself; a fresh session is the surer way back.
+    const said = sessionErrors(out.stderr);
+    if (said && classifyVirshError(said, this.host) instanceof ConnectionFailedError) this.close();
   }
 
   private fail(err: Error): void {

@@ -32,6 +32,7 @@ import type {
   VmSummary,
 } from './hypervisor.js';
 import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
+import { VirshSessionPool } from './virsh-session-pool.js';
 import { VirshSession, type SessionOutput } from './virsh-session.js';
 
 export interface VirshHypervisorOptions {
@@ -62,8 +63,8 @@ export class VirshHypervisor implements Hypervisor {
   private readonly timeoutMs: number;
   private readonly pollMs: number;
   private readonly progressMs: number;
-  /** Every short call goes through one long-lived virsh; `virsh migrate` gets a process of its own. */
-  private readonly session: VirshSession;
+  /** Every short call goes through long-lived virsh sessions; `virsh migrate` gets a process of its own. */
+  private readonly sessions: VirshSessionPool;
 
   constructor(opts: VirshHypervisorOptions) {
     this.hostName = opts.hostName;
@@ -72,7 +73,7 @@ export class VirshHypervisor implements Hypervisor {
     this.timeoutMs = opts.commandTimeoutMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 25;
     this.progressMs = opts.progressMs ?? 500;
-    this.session = new VirshSession(opts.uri, opts.hostName);
+    this.sessions = new VirshSessionPool(() => new VirshSession(opts.uri, opts.hostName));
   }
 
   // ---- inventory -------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ export class VirshHypervisor implements Hypervisor {
     const { stdout, stderr } = await this.sessionRun(names.map((vm) => ['dumpxml', '--domain', vm]));
     // A domain that stopped between `list` and `dumpxml` holds nothing; any other error is an error.
     const failures = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
-    if (failures.length) throw this.failed(failures.join('\n'), 'virsh dumpxml (every active domain)');
+    if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh dumpxml (every active domain)');
     return (stdout.match(/<domain[\s>][\s\S]*?<\/domain>/g) ?? []).flatMap((xml) => vfHoldersOf(parseDomainXml(xml), this.primaryMode));
   }
 
@@ -342,23 +343,16 @@ export class VirshHypervisor implements Hypervisor {
 
   // ---- small virsh helpers ---------------------------------------------------------------------
 
-  /** One virsh command in the session: its stdout, or its error classified. */
+  /** One virsh command in a session: its stdout, or its error classified. */
   private async virsh(args: string[]): Promise<string> {
     const { stdout, stderr } = await this.sessionRun([args]);
     const errors = sessionErrors(stderr);
-    if (errors !== null) throw this.failed(errors, `virsh ${args.join(' ')}`);
+    if (errors !== null) throw classifyVirshError(errors, this.hostName, `virsh ${args.join(' ')}`);
     return stdout;
   }
 
   private sessionRun(commands: string[][]): Promise<SessionOutput> {
-    return this.session.run(commands, this.timeoutMs);
-  }
-
-  /** A lost connection also ends the session: the next call starts afresh rather than trusting virsh to reconnect. */
-  private failed(errors: string, command: string): HypervisorError {
-    const err = classifyVirshError(errors, this.hostName, command);
-    if (err instanceof ConnectionFailedError) this.session.close();
-    return err;
+    return this.sessions.run(commands, this.timeoutMs);
   }
 
   private virshWithFile(xml: string, args: (file: string) => string[]): Promise<string> {
