@@ -96,7 +96,12 @@ export class VirshSession {
 
   private start(): Subprocess {
     const proc = execa('virsh', ['-c', this.uri], { env: { LC_ALL: 'C' }, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
-    proc.catch(() => undefined);
+    // Its result only matters when virsh could not be started at all (no `exit` then).
+    proc.catch((err: unknown) => {
+      if (this.proc !== proc) return;
+      this.proc = null;
+      this.fail(new HypervisorFailureError(`cannot run virsh for ${this.host}: ${(err as { shortMessage?: string }).shortMessage ?? String(err)}`, this.host));
+    });
     // A killed session's last words must not reach the one that replaced it.
     const mine = (stream: 'stdout' | 'stderr') => (chunk: string) => void (this.proc === proc && this.onData(stream, chunk));
     proc.stdout.setEncoding('utf8').on('data', mine('stdout'));

@@ -154,6 +154,17 @@ void describe('VirshHypervisor on the two-host testbed', { timeout: 300_000 }, (
     session.close();
   });
 
+  void it('a session that cannot start virsh fails its call at once, naming why', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      // Left to its timeout, the call would fail as TimedOut instead.
+      await assert.rejects(new VirshSession('test:///default', 'local').run([['list']], 20_000), /cannot run virsh for local: .*ENOENT/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   void it('sets the standby link up and down, confirmed in the live XML, idempotently', async () => {
     const link = async () => findTeamingPair(await A.describeVm(VM), 'emulated')?.standby.link;
     await timed('setLinkState', () => A.setLinkState(VM, 'ua-backup0', 'up'));
