@@ -5,11 +5,11 @@
  * stalls the worker's event loop for as long as the kernel takes to copy its page tables (~25 ms at
  * 450 MiB), which delays every other activity and heartbeat of that worker.
  *
- * Commands run one at a time, in call order, each line framed by markers only this session knows:
- * `echo BEGIN ; cmd ; echo END ; echo --err END`. virsh carries on past a failing command, so a command
- * failed when its stderr has an `error:` line. A command that overruns its timeout kills the session
- * (the next call starts a fresh one); so does a lost connection, and an idle session closes itself.
- * One session runs one command at a time: `VirshSessionPool` keeps a few per host.
+ * A session runs one call at a time, in call order (`VirshSessionPool` keeps a few per host), each
+ * framed by markers only this session knows: `echo BEGIN ; cmd ; echo END ; echo --err END`. virsh
+ * carries on past a failing command, so a command failed when its stderr has an `error:` line. A call
+ * that overruns its timeout kills the session (the next call starts a fresh one); so does a lost
+ * connection, and an idle session closes itself.
  */
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
