@@ -11,6 +11,8 @@ export const temporalDevSchema = z.strictObject({
   uiPort: port,
   namespace: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, { message: 'expected a Temporal namespace name' }),
   sqliteFile: z.string(),
+  /** Passed as `--sqlite-pragma NAME=VALUE` when the server keeps a file (in memory there is nothing to tune). */
+  sqlitePragmas: z.record(z.string().regex(/^[a-z_]+$/, { message: 'expected a SQLite pragma name, e.g. journal_mode' }), z.union([z.string(), z.number()])).default({}),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'never']),
   searchAttributes: z.record(identifier, z.enum(['Text', 'Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList'])),
   dynamicConfig: z.record(z.string().regex(/^[A-Za-z0-9_.]+$/), z.union([z.string(), z.number(), z.boolean()])),

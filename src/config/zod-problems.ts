@@ -24,6 +24,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     return issue.message.endsWith('received undefined') ? `missing (expected ${issue.expected})` : issue.message.replace(/^Invalid input: /, '');
   }
+  // A record's key failed its own schema: say why, not just that.
+  if (issue.code === 'invalid_key') return `bad key: ${issue.issues.map(describeIssue).join('; ')}`;
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return issue.message;
 }

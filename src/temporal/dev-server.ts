@@ -33,7 +33,10 @@ export function devServerArgs(config: TemporalDevConfig, ports: { grpc: number; 
   args.push('--log-level', config.logLevel);
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(ports.ui));
-  if (config.sqlitePath && !opts.inMemory) args.push('--db-filename', config.sqlitePath);
+  if (config.sqlitePath && !opts.inMemory) {
+    args.push('--db-filename', config.sqlitePath);
+    for (const [name, value] of Object.entries(config.sqlitePragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
+  }
   for (const [name, type] of Object.entries(config.searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
   for (const [key, value] of Object.entries(config.dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
