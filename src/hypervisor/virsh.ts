@@ -65,6 +65,7 @@ export class VirshHypervisor implements Hypervisor {
   private readonly progressMs: number;
   /** Every short call goes through long-lived virsh sessions; `virsh migrate` gets a process of its own. */
   private readonly sessions: VirshSessionPool;
+  private readonly targets = new Map<string, VirshSessionPool>();
 
   constructor(opts: VirshHypervisorOptions) {
     this.hostName = opts.hostName;
@@ -308,7 +309,7 @@ export class VirshHypervisor implements Hypervisor {
     if (there !== 'running' && there !== 'paused') {
       throw new MigrationFailedError(`${vm} left ${this.hostName} but does not run on ${target.host} (state there: ${there ?? 'not defined'})`, this.hostName);
     }
-    const stats = await runVirsh(target.uri, ['domjobinfo', '--domain', vm, '--completed', '--keep-completed', '--rawstats'], { host: target.host, timeoutMs: this.timeoutMs })
+    const stats = await this.virsh(['domjobinfo', '--domain', vm, '--completed', '--keep-completed', '--rawstats'], target)
       .then(parseJobInfo)
       .catch(() => null);
     return {
@@ -343,16 +344,24 @@ export class VirshHypervisor implements Hypervisor {
 
   // ---- small virsh helpers ---------------------------------------------------------------------
 
-  /** One virsh command in a session: its stdout, or its error classified. */
-  private async virsh(args: string[]): Promise<string> {
-    const { stdout, stderr } = await this.sessionRun([args]);
+  /** One virsh command in a session to this host (or a migration target): its stdout, or its error classified. */
+  private async virsh(args: string[], on: { uri: string; host: string } = { uri: this.uri, host: this.hostName }): Promise<string> {
+    const { stdout, stderr } = await this.sessionsTo(on).run([args], this.timeoutMs);
     const errors = sessionErrors(stderr);
-    if (errors !== null) throw classifyVirshError(errors, this.hostName, `virsh ${args.join(' ')}`);
+    if (errors !== null) throw classifyVirshError(errors, on.host, `virsh ${args.join(' ')}`);
     return stdout;
   }
 
   private sessionRun(commands: string[][]): Promise<SessionOutput> {
     return this.sessions.run(commands, this.timeoutMs);
+  }
+
+  /** A target is only asked where the VM went and how its job ended: one session each is plenty. */
+  private sessionsTo(on: { uri: string; host: string }): VirshSessionPool {
+    if (on.uri === this.uri) return this.sessions;
+    let pool = this.targets.get(on.uri);
+    if (!pool) this.targets.set(on.uri, (pool = new VirshSessionPool(() => new VirshSession(on.uri, on.host), 1)));
+    return pool;
   }
 
   private virshWithFile(xml: string, args: (file: string) => string[]): Promise<string> {
@@ -384,7 +393,7 @@ export class VirshHypervisor implements Hypervisor {
   }
 
   private async targetState(vm: string, target: MigrationTarget): Promise<RunState> {
-    return runState(await runVirsh(target.uri, ['domstate', '--domain', vm], { host: target.host, timeoutMs: this.timeoutMs }));
+    return runState(await this.virsh(['domstate', '--domain', vm], target));
   }
 
   /** Checks until `check` holds or `deadline` (epoch ms) passes; checks at least once. */
