@@ -1,7 +1,9 @@
 /**
- * One place where vfmigrate runs `virsh`: argument arrays only (never a shell string), English messages
- * (`LC_ALL=C`, since libvirt's errors are classified by their text), a timeout on every call, and every
- * failure turned into a typed error of `errors.ts` that names the host and the command.
+ * How vfmigrate runs `virsh` as a process of its own (`virsh migrate`, which lasts as long as the
+ * migration; short calls go through `virsh-session.ts`), and how it reads virsh's errors either way:
+ * argument arrays only (never a shell string), English messages (`LC_ALL=C`, since libvirt's errors are
+ * classified by their text), a timeout on every call, and every failure turned into a typed error of
+ * `errors.ts` that names the host and the command.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
