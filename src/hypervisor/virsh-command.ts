@@ -27,14 +27,10 @@ export interface VirshOptions {
 }
 
 export async function runVirsh(uri: string, args: string[], opts: VirshOptions): Promise<string> {
-  return (await execVirsh(uri, args, `virsh ${args.join(' ')}`, opts)).stdout;
-}
-
-/** `command` names the call in errors. */
-async function execVirsh(uri: string, args: string[], command: string, opts: VirshOptions): Promise<{ stdout: string; stderr: string }> {
+  const command = `virsh ${args.join(' ')}`;
   try {
-    const { stdout, stderr } = await execa('virsh', ['-c', uri, ...args], { env: { LC_ALL: 'C' }, timeout: opts.timeoutMs, stdin: 'ignore' });
-    return { stdout, stderr };
+    const { stdout } = await execa('virsh', ['-c', uri, ...args], { env: { LC_ALL: 'C' }, timeout: opts.timeoutMs, stdin: 'ignore' });
+    return stdout;
   } catch (err) {
     if (!(err instanceof ExecaError)) throw err;
     if (err.timedOut) {

@@ -33,7 +33,7 @@ import type {
 } from './hypervisor.js';
 import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
 import { VirshSessionPool } from './virsh-session-pool.js';
-import { VirshSession, type SessionOutput } from './virsh-session.js';
+import { VirshSession } from './virsh-session.js';
 
 export interface VirshHypervisorOptions {
   hostName: string;
@@ -99,7 +99,7 @@ export class VirshHypervisor implements Hypervisor {
   async vfHolders(): Promise<VfHolder[]> {
     const names = (await this.virsh(['list', '--name'])).split('\n').map((n) => n.trim()).filter((n) => n !== '');
     if (!names.length) return [];
-    const { stdout, stderr } = await this.sessionRun(names.map((vm) => ['dumpxml', '--domain', vm]));
+    const { stdout, stderr } = await this.sessions.run(names.map((vm) => ['dumpxml', '--domain', vm]), this.timeoutMs);
     // A domain that stopped between `list` and `dumpxml` holds nothing; any other error is an error.
     const failures = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
     if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh dumpxml (every active domain)');
@@ -350,10 +350,6 @@ export class VirshHypervisor implements Hypervisor {
     const errors = sessionErrors(stderr);
     if (errors !== null) throw classifyVirshError(errors, on.host, `virsh ${args.join(' ')}`);
     return stdout;
-  }
-
-  private sessionRun(commands: string[][]): Promise<SessionOutput> {
-    return this.sessions.run(commands, this.timeoutMs);
   }
 
   /** A target is only asked where the VM went and how its job ended: one session each is plenty. */
