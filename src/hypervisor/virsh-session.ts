@@ -13,7 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
-import { ConnectionFailedError, HypervisorFailureError, InvalidOperationError, TimedOutError } from './errors.js';
+import { InputError } from '../errors.js';
+import { ConnectionFailedError, HypervisorFailureError, TimedOutError } from './errors.js';
+import { printable, virshArgumentsProblem } from './virsh-arguments.js';
 import { classifyVirshError, sessionErrors } from './virsh-command.js';
 import { Serial } from '../util/serial.js';
 
@@ -51,8 +53,9 @@ export class VirshSession {
 
   /** Runs `commands` (argument arrays) as one line; resolves with what they printed, whatever they said. */
   run(commands: string[][], timeoutMs: number): Promise<SessionOutput> {
-    if (commands.flat().some((arg) => /[\n\r]/.test(arg))) {
-      return Promise.reject(new InvalidOperationError(`a virsh argument on ${this.host} contains a line break`, this.host));
+    for (const args of commands) {
+      const problem = virshArgumentsProblem(args);
+      if (problem) return Promise.reject(new InputError(`refused to send virsh ${printable(args[0] ?? '')} to ${this.host}: ${problem}`));
     }
     return this.serial.run(() => this.exchange(commands.map((args) => args.map(quoteVirshArg).join(' ')).join(' ; '), timeoutMs));
   }
@@ -150,7 +153,10 @@ export class VirshSession {
   }
 }
 
-/** Double quotes with `\` and `"` escaped: a name can never end one virsh command and start another. */
+/**
+ * Double quotes with `\` and `"` escaped: inside them virsh's parser ends a word at nothing but the
+ * closing quote. Only safe for what `virshArgumentsProblem` let through (readline edits the line first).
+ */
 export function quoteVirshArg(arg: string): string {
   return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

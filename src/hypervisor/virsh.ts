@@ -12,6 +12,7 @@ import {
   ConnectionFailedError,
   DeviceStuckError,
   HypervisorError,
+  HypervisorFailureError,
   InvalidOperationError,
   MigrationAbortedError,
   MigrationFailedError,
@@ -32,6 +33,7 @@ import type {
   VmSummary,
 } from './hypervisor.js';
 import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
+import { printable, uuidPattern } from './virsh-arguments.js';
 import { VirshSessionPool } from './virsh-session-pool.js';
 import { VirshSession } from './virsh-session.js';
 
@@ -79,8 +81,14 @@ export class VirshHypervisor implements Hypervisor {
 
   // ---- inventory -------------------------------------------------------------------------------
 
+  /**
+   * Every domain with its state, by UUID: listings that print names (`domstats`, `list --name`) put them
+   * raw, one per line, and a name holding a line break would forge another domain's entry there.
+   */
   async listVms(): Promise<VmSummary[]> {
-    return parseDomStats(await this.virsh(['domstats', '--state', '--balloon', '--raw']));
+    const uuids = await this.uuids(['--all']);
+    const { stdout } = await this.eachDomain(uuids, (uuid) => [['domstate', '--domain', uuid], ['dumpxml', '--domain', uuid]]);
+    return parseStatesAndXml(stdout);
   }
 
   async describeVm(vm: string): Promise<VmDescription> {
@@ -97,13 +105,28 @@ export class VirshHypervisor implements Hypervisor {
    * fifty domains costs two round trips, not fifty-one. A domain that stopped in between is simply absent.
    */
   async vfHolders(): Promise<VfHolder[]> {
-    const names = (await this.virsh(['list', '--name'])).split('\n').map((n) => n.trim()).filter((n) => n !== '');
-    if (!names.length) return [];
-    const { stdout, stderr } = await this.sessions.run(names.map((vm) => ['dumpxml', '--domain', vm]), this.timeoutMs);
-    // A domain that stopped between `list` and `dumpxml` holds nothing; any other error is an error.
-    const failures = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
-    if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh dumpxml (every active domain)');
+    const { stdout } = await this.eachDomain(await this.uuids([]), (uuid) => [['dumpxml', '--domain', uuid]]);
     return (stdout.match(/<domain[\s>][\s\S]*?<\/domain>/g) ?? []).flatMap((xml) => vfHoldersOf(parseDomainXml(xml), this.primaryMode));
+  }
+
+  /** The UUIDs `virsh list --uuid` prints (active domains; `--all` for every one): hex, whatever the names hold. */
+  private async uuids(filters: string[]): Promise<string[]> {
+    const lines = (await this.virsh(['list', '--uuid', ...filters])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const odd = lines.find((l) => !uuidPattern.test(l));
+    if (odd !== undefined) throw new HypervisorFailureError(`virsh list --uuid on ${this.hostName} printed ${printable(odd)}, not a UUID`, this.hostName);
+    return lines;
+  }
+
+  /**
+   * `commands(uuid)` for every domain, in one session line: fifty domains cost one round trip, not fifty.
+   * A domain that went away in between is simply absent; any other error is an error.
+   */
+  private async eachDomain(uuids: string[], commands: (uuid: string) => string[][]): Promise<{ stdout: string }> {
+    if (!uuids.length) return { stdout: '' };
+    const { stdout, stderr } = await this.sessions.run(uuids.flatMap(commands), this.timeoutMs);
+    const failures = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
+    if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh (every domain)');
+    return { stdout };
   }
 
   // ---- devices ---------------------------------------------------------------------------------
@@ -469,31 +492,16 @@ export function migrationOutProgress(job: JobInfo): MigrationProgress | null {
   };
 }
 
-/** `virsh domstats --state --balloon --raw`: blocks of `Domain: 'NAME'` followed by `key=value`. */
-export function parseDomStats(stdout: string): VmSummary[] {
-  const vms: VmSummary[] = [];
-  let current: { name: string; values: Record<string, string> } | null = null;
-  const flush = () => current && vms.push(summaryOf(current.name, current.values));
-  for (const line of stdout.split('\n')) {
-    const domain = /^Domain: '(.*)'\s*$/.exec(line);
-    if (domain) {
-      flush();
-      current = { name: domain[1] ?? '', values: {} };
-      continue;
-    }
-    const kv = /^\s+([\w.]+)=(.*)$/.exec(line);
-    if (current && kv?.[1] !== undefined) current.values[kv[1]] = kv[2] ?? '';
-  }
-  flush();
-  return vms;
-}
-
-/** virDomainState: 1 running, 2 blocked, 3 paused, 5 shut off. */
-const STATE_CODES: Record<string, RunState> = { '1': 'running', '2': 'running', '3': 'paused', '5': 'shutoff' };
-
-function summaryOf(name: string, values: Record<string, string>): VmSummary {
-  const maxKiB = Number(values['balloon.maximum'] ?? 0);
-  return { name, state: STATE_CODES[values['state.state'] ?? ''] ?? 'other', memoryMiB: Math.floor(maxKiB / 1024) };
+/**
+ * `domstate` then `dumpxml` for each domain, concatenated. A state line counts only right before its
+ * domain's XML: one whose XML is missing (the domain went away in between) pairs with nothing, and
+ * nothing inside a domain's XML can end it early (`<` in text is always escaped).
+ */
+export function parseStatesAndXml(stdout: string): VmSummary[] {
+  return [...stdout.matchAll(/^([a-z][a-z ]*)\n+(<domain[\s>][\s\S]*?<\/domain>)/gm)].map(([, state, xml]) => {
+    const d = parseDomainXml(xml ?? '');
+    return { name: d.name, state: runState(state ?? ''), memoryMiB: d.memoryMiB };
+  });
 }
 
 /** `virsh nodememstats`; page cache and buffers count as free, the kernel gives them back on demand. */

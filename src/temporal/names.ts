@@ -23,5 +23,8 @@ export const progressQuery = 'progress';
 
 /** A host name is a libvirt-ish node name: it becomes part of a task queue name and a workflow id. */
 export const hostNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-/** libvirt domain names may hold almost anything; we accept the safe subset operators use. */
-export const vmNamePattern = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+/**
+ * libvirt domain names may hold almost anything; we accept the safe subset operators use. Not digits
+ * alone: virsh takes a number for a domain ID before it tries names, so "5" could address another VM.
+ */
+export const vmNamePattern = /^(?![0-9]+$)[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;

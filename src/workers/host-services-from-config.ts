@@ -39,6 +39,6 @@ function vfProvider(config: HostConfig): VfProvider {
     case 'emulated':
       return new EmulatedProvider(config.name, vfs.count);
     case 'libvirt-network':
-      return new LibvirtNetworkProvider(vfs.network, (network) => runVirsh(config.libvirtUri, ['net-dumpxml', network], { timeoutMs: 30_000, host: config.name }));
+      return new LibvirtNetworkProvider(vfs.network, (network) => runVirsh(config.libvirtUri, ['net-dumpxml', '--network', network], { timeoutMs: 30_000, host: config.name }));
   }
 }

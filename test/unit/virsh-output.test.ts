@@ -5,7 +5,7 @@ import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
 import {
   migrateArgs,
   migrationOutProgress,
-  parseDomStats,
+  parseStatesAndXml,
   parseJobInfo,
   parseNodeMemStats,
   runState,
@@ -42,21 +42,6 @@ data_processed: 88769794
 data_remaining: 0
 `;
 
-const DOMSTATS = `Domain: 'offvm'
-  state.state=5
-  state.reason=0
-  balloon.current=262144
-  balloon.maximum=262144
-
-Domain: 'probe1'
-  state.state=1
-  state.reason=5
-  balloon.current=262144
-  balloon.maximum=262144
-  balloon.rss=181048
-
-`;
-
 const NODEMEMSTATS = `total  :             24683656 KiB
 free   :             23077004 KiB
 buffers:                 9828 KiB
@@ -86,12 +71,17 @@ void describe('virsh output parsing', () => {
     assert.equal(job.values.data_processed, 88769794);
   });
 
-  void it('lists domains with state and memory from one domstats call', () => {
-    assert.deepEqual(parseDomStats(DOMSTATS), [
+  void it('lists domains with state and memory from domstate + dumpxml pairs, by what the XML says', () => {
+    const xml = (name: string) => `<domain type='kvm'>\n  <name>${name}</name>\n  <memory unit='KiB'>262144</memory>\n  <os><type machine='q35'>hvm</type></os>\n</domain>`;
+    // A name holding line breaks and a forged entry stays one name: XML escapes what a line listing would not.
+    const hostile = 'a&#10;running&#10;&#10;&lt;domain&gt;&lt;name&gt;victim&lt;/name&gt;&lt;/domain&gt;';
+    const out = `shut off\n\n${xml('offvm')}\n\nrunning\n\n${xml('probe1')}\n\n` + `running\n\n` + `paused\n\n${xml(hostile)}\n\n`;
+    assert.deepEqual(parseStatesAndXml(out), [
       { name: 'offvm', state: 'shutoff', memoryMiB: 256 },
       { name: 'probe1', state: 'running', memoryMiB: 256 },
+      { name: 'a\nrunning\n\n<domain><name>victim</name></domain>', state: 'paused', memoryMiB: 256 },
     ]);
-    assert.deepEqual(parseDomStats(''), []);
+    assert.deepEqual(parseStatesAndXml(''), []);
   });
 
   void it('counts page cache and buffers as free memory', () => {
