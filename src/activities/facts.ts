@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { aliasPattern, macPattern, networkNamePattern } from '../domain/libvirt-names.js';
 import { VfmigrateError } from '../errors.js';
 
 /**
@@ -11,12 +12,16 @@ export const vfRefSchema = z.object({
   id: z.string(),
   kind: z.enum(['pci', 'network', 'emulated']),
   pciAddress: z.string().optional(),
-  network: z.string().optional(),
+  network: z.string().regex(networkNamePattern, { message: 'expected a libvirt network name' }).optional(),
   pf: z.string().optional(),
   vfIndex: z.number().int().optional(),
 });
 
-const nicSchema = z.object({ alias: z.string(), mac: z.string() });
+/** Aliases and MACs go back to libvirt: held to its rules here too, whoever produced them. */
+const nicSchema = z.object({
+  alias: z.string().regex(aliasPattern, { message: 'expected a libvirt device alias' }),
+  mac: z.string().regex(macPattern, { message: 'expected a lower-case MAC address' }),
+});
 
 /** Which host-network steps do anything on a host; the interpreter skips the others (no round trip). */
 const hostNetworkSchema = z.object({ vfMac: z.boolean(), fdb: z.boolean() });

@@ -8,6 +8,7 @@
  * Domains that vfmigrate did not get from a user (every domain on a host, read for the VF pool) are
  * addressed by UUID, whatever their names hold.
  */
+import { aliasPattern, networkNamePattern, uuidPattern } from '../domain/libvirt-names.js';
 import { vmNamePattern } from '../temporal/names.js';
 
 /** Bytes readline inserts verbatim and virsh's parser handles inside double quotes. */
@@ -15,14 +16,6 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** A session line is one readline buffer; nothing vfmigrate sends comes near this. */
 const MAX_ARGUMENT_LENGTH = 4096;
 
-export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/**
- * Device aliases: libvirt's user aliases are `ua-` followed by USER_ALIAS_CHARS ([A-Za-z0-9_-],
- * domain_conf.c); the ones it assigns itself (`net0`, `hostdev1`, `pci.2`) add the dot.
- */
-export const aliasPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-/** libvirt network names: no '/' (virXMLCheckIllegalChars in network_conf.c); we keep to the portable subset. */
-export const networkNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,127}$/;
 /** Files vfmigrate hands virsh are its own temporary files. */
 const filePattern = /^\/[A-Za-z0-9/_.-]+$/;
 

@@ -33,7 +33,8 @@ import type {
   VmSummary,
 } from './hypervisor.js';
 import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
-import { printable, uuidPattern } from './virsh-arguments.js';
+import { uuidPattern } from '../domain/libvirt-names.js';
+import { printable } from './virsh-arguments.js';
 import { VirshSessionPool } from './virsh-session-pool.js';
 import { VirshSession } from './virsh-session.js';
 
