@@ -3,6 +3,7 @@ import { VfmigrateError } from '../errors.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerEvacuationCommands } from './commands/evacuate.js';
+import { registerLedgerCommands } from './commands/ledger.js';
 import { registerLintCommand } from './commands/lint.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 import { registerPlanCommands } from './commands/plan.js';
@@ -24,6 +25,7 @@ registerWorkerCommand(program, exit);
 registerMigrateCommands(program, exit);
 registerDemoCommand(program, exit);
 registerEvacuationCommands(program, exit);
+registerLedgerCommands(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Hypervisor, VfRef } from '../hypervisor/hypervisor.js';
 import { IncomingLimitError, InsufficientMemoryError, NoFreeVfError } from '../errors.js';
 import { Serial } from '../util/serial.js';
+import { CorruptLedgerError } from './errors.js';
 import type { Booking, VfLedger } from './ledger.js';
 import type { VfProvider } from './provider.js';
 
@@ -37,6 +38,7 @@ export interface PoolStatus {
  */
 export class VfPool {
   private readonly serial = new Serial();
+  private opened: Promise<void> | null = null;
 
   constructor(
     readonly host: string,
@@ -45,6 +47,60 @@ export class VfPool {
     /** The host's domains: who holds a VF right now (including VMs vfmigrate never saw), and who is here at all. */
     private readonly hypervisor: Pick<Hypervisor, 'vfHolders' | 'listVms'>,
   ) {}
+
+  /**
+   * Makes this process the only writer of the host's ledger (a second worker for the host refuses here,
+   * naming the first) and checks that the ledger reads, so a worker with a corrupt ledger refuses to start
+   * instead of failing its first booking. Idempotent until close().
+   */
+  open(): Promise<void> {
+    this.opened ??= (async () => {
+      await this.ledger.lock();
+      try {
+        await this.ledger.read();
+      } catch (err) {
+        await this.ledger.unlock();
+        throw err;
+      }
+    })().catch((err: unknown) => {
+      this.opened = null;
+      throw err;
+    });
+    return this.opened;
+  }
+
+  /** Lets another process write the ledger, once the bookings in progress here are written. */
+  async close(): Promise<void> {
+    const opened = this.opened;
+    if (!opened) return;
+    this.opened = null;
+    await opened.catch(() => undefined);
+    await this.serial.run(() => this.ledger.unlock());
+  }
+
+  /**
+   * Rebuilds the ledger from libvirt: an unreadable one is set aside (kept for a post-mortem) and replaced
+   * by what running domains hold, as attached; a readable one is only reconciled, its reservations kept.
+   * Takes the lock as a worker does, so it refuses while this host's worker runs. libvirt is asked before
+   * anything moves: when it cannot answer, the ledger stays as it was (and the worker keeps refusing).
+   */
+  async rebuild(): Promise<{ bookings: Booking[]; setAside: string | null }> {
+    await this.ledger.lock();
+    try {
+      return await this.serial.run(async () => {
+        const recorded = this.ledger.read().catch((err: unknown) => {
+          if (err instanceof CorruptLedgerError) return [];
+          throw err;
+        });
+        const bookings = await this.reconciled(await this.provider.list(), recorded);
+        const setAside = await this.ledger.setAsideIfCorrupt();
+        await this.ledger.write(bookings);
+        return { bookings, setAside };
+      });
+    } finally {
+      await this.ledger.unlock();
+    }
+  }
 
   reserve(req: ReserveRequest): Promise<VfRef> {
     return this.serial.run(async () => {
@@ -100,7 +156,16 @@ export class VfPool {
    * while they were still here). Reservations are left to their leases.
    */
   private async reconcile(vfs: VfRef[]): Promise<Booking[]> {
-    const [holders, vms, all] = await Promise.all([this.hypervisor.vfHolders(), this.hypervisor.listVms(), this.ledger.read()]);
+    const recorded = this.ledger.read();
+    const bookings = await this.reconciled(vfs, recorded);
+    const all = await recorded;
+    if (bookings.length !== all.length || bookings.some((b, i) => b !== all[i])) await this.ledger.write(bookings);
+    return bookings;
+  }
+
+  /** `recorded` reconciled with the host (see reconcile), without writing anything. */
+  private async reconciled(vfs: VfRef[], recorded: Promise<Booking[]>): Promise<Booking[]> {
+    const [holders, vms, all] = await Promise.all([this.hypervisor.vfHolders(), this.hypervisor.listVms(), recorded]);
     const here = new Set(vms.map((v) => v.name));
     const bookings = all.filter((b) => b.state === 'reserved' || here.has(b.vm));
     const added: Booking[] = [];
@@ -110,7 +175,6 @@ export class VfPool {
       const vf = this.heldBy(holder.vm, holder.pciAddress, vfs, all);
       if (vf && !all.some((b) => b.vfId === vf.id)) added.push(booking(vf, holder.vm, 'attached', 0, 'found-on-host'));
     }
-    if (added.length || bookings.length !== all.length) await this.ledger.write([...bookings, ...added]);
     return [...bookings, ...added];
   }
 

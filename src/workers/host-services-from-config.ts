@@ -7,7 +7,7 @@ import { VirshHypervisor } from '../hypervisor/virsh.js';
 import { IpHostNetwork } from '../network/ip-host-network.js';
 import { noHostNetwork } from '../network/host-network.js';
 import { parseDuration } from '../plan/duration.js';
-import { FileLedger } from '../vf/ledger.js';
+import { FileLedger, rebuildCommand } from '../vf/ledger.js';
 import { LibvirtNetworkProvider } from '../vf/libvirt-network-provider.js';
 import { VfPool } from '../vf/pool.js';
 import { EmulatedProvider, PciListProvider, type VfProvider } from '../vf/provider.js';
@@ -24,7 +24,7 @@ export async function hostServicesFromConfig(file: string, name: string, wrap: (
     name,
     migrationUri: config.migrationUri,
     hypervisor,
-    vfs: new VfPool(name, vfProvider(config), new FileLedger(path.join(config.stateDir, 'vf-ledger.json')), hypervisor),
+    vfs: new VfPool(name, vfProvider(config), new FileLedger(path.join(config.stateDir, 'vf-ledger.json'), rebuildCommand(name, path.resolve(file))), hypervisor),
     network: config.network ? new IpHostNetwork({ vfMac: config.network.clearVfMac, fdbDevice: config.network.fdbDevice, hostName: name }) : noHostNetwork,
     primaryMode,
     progressSignalMs: parseDuration(config.progressEvery) ?? 2000,

@@ -14,16 +14,31 @@ export interface HostWorkerOptions {
   shutdownGraceTime?: string;
 }
 
-/** Polls only this host's queue, so every activity touching the host runs next to its hypervisor. */
-export function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: hostQueue(opts.queuePrefix, opts.host.name),
-    activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host) },
-    // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
-    maxHeartbeatThrottleInterval: '1s',
-    shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
-    ...(opts.identity ? { identity: opts.identity } : {}),
-  });
+/**
+ * Polls only this host's queue, so every activity touching the host runs next to its hypervisor. Holds
+ * the host's VF ledger from here until run() ends: a second worker for the host refuses to start.
+ */
+export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
+  const vfs = opts.host.vfs;
+  await vfs.open();
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue: hostQueue(opts.queuePrefix, opts.host.name),
+      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host) },
+      // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
+      maxHeartbeatThrottleInterval: '1s',
+      shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
+      ...(opts.identity ? { identity: opts.identity } : {}),
+    });
+  } catch (err) {
+    await vfs.close();
+    throw err;
+  }
+  // The SDK has no shutdown hook; run() ends once the worker has drained, which is when the ledger is free.
+  const run = worker.run.bind(worker);
+  worker.run = () => run().finally(() => vfs.close());
+  return worker;
 }

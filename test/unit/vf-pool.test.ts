@@ -77,9 +77,13 @@ void describe('VF pool (one host)', () => {
   void it('keeps its bookings in a file across restarts', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vfm-ledger-')), 'vf-ledger.json');
     const first = pool(2, new FileLedger(file));
+    await first.pool.open();
     const vf = await first.pool.reserve(req('a'));
+    await first.pool.close();
     const restarted = new VfPool('h', new PciListProvider(first.fleet.vfAddresses('h').map((pci) => ({ pci }))), new FileLedger(file), first.fleet.hypervisor('h'));
+    await restarted.open();
     assert.deepEqual(await restarted.reserve(req('a')), vf);
     assert.equal((await restarted.status()).free, 1);
+    await restarted.close();
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Runtime, type Worker } from '@temporalio/worker';
+import type { HostServices } from '../../activities/host-services.js';
 import { connectWorker } from '../../config/connection.js';
 import { loadModelFleet } from '../../config/model-fleet.js';
 import { InputError } from '../../errors.js';
@@ -24,18 +25,13 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   }
   if (opts.host && opts.model) throw new InputError('--host and --model are exclusive: a model fleet runs all its hosts in one process');
   const { settings } = await loadSettings();
+  // The host's own state before Temporal: a second worker for the host, or a ledger it cannot read, refuses at once.
+  const host = opts.host ? await openHost(opts.host, opts.hosts) : null;
   const connection = await connectWorker(settings);
   const common = { connection, namespace: settings.namespace, queuePrefix: settings.queuePrefix };
   const workers: Worker[] = [];
   if (opts.control) workers.push(await createControlWorker(common));
-  if (opts.host) {
-    if (!opts.hosts) throw new InputError('--host needs --hosts FILE (the host config file that describes it)');
-    const host = await hostServicesFromConfig(opts.hosts, opts.host);
-    // Fail fast and clearly when libvirt is not there, rather than on the first migration.
-    const vms = await host.hypervisor.listVms();
-    consoleOutput.out(`${host.name}: libvirt answers (${vms.length} domain${vms.length === 1 ? '' : 's'}), VFs: ${JSON.stringify(await host.vfs.status())}`);
-    workers.push(await createHostWorker({ ...common, host }));
-  }
+  if (host) workers.push(await createHostWorker({ ...common, host }));
   if (opts.model) {
     const config = await loadModelFleet(opts.model);
     const fleet = new ModelFleet({ migrationMs: config.spec.migrationTime, latencyMs: config.spec.latency });
@@ -50,6 +46,17 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
   return 0;
+}
+
+/** The host's services, its ledger held by this process (createHostWorker keeps it until the worker ends). */
+async function openHost(name: string, hostsFile: string | undefined): Promise<HostServices> {
+  if (!hostsFile) throw new InputError('--host needs --hosts FILE (the host config file that describes it)');
+  const host = await hostServicesFromConfig(hostsFile, name);
+  await host.vfs.open();
+  // Fail fast and clearly when libvirt is not there, rather than on the first migration.
+  const vms = await host.hypervisor.listVms();
+  consoleOutput.out(`${host.name}: libvirt answers (${vms.length} domain${vms.length === 1 ? '' : 's'}), VFs: ${JSON.stringify(await host.vfs.status())}`);
+  return host;
 }
 
 export function registerWorkerCommand(program: Command, exit: (code: number) => void): void {
