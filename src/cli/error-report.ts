@@ -28,7 +28,8 @@ function describe(err: unknown): string {
   if (err instanceof WorkflowNotFoundError) return `no run with id ${printable(err.workflowId) || '(unknown)'}: ${oneLine(err.message)}`;
   if (err instanceof NamespaceNotFoundError) return `Temporal has no namespace ${err.namespace}; set TEMPORAL_NAMESPACE to one that exists`;
   if (err instanceof QueryRejectedError || err instanceof QueryNotRegisteredError) return `the run did not answer: ${oneLine(err.message)}`;
-  if (err instanceof WorkflowFailedError) return `the run failed: ${oneLine(err.cause?.message ?? err.message)}`;
+  // vfmigrate's runs end with a report even when they fail; one without was terminated or timed out.
+  if (err instanceof WorkflowFailedError) return `the run ended without a report (${err.cause?.name ?? 'failed'}): ${oneLine(err.cause?.message || err.message)}`;
   const grpc = err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : isGrpcServiceError(err) ? err : null;
   if (grpc) return grpcLine(grpc.code, oneLine(grpc.details || grpc.message));
   if (err instanceof ServiceError) return `Temporal request failed: ${oneLine(err.message)}`;

@@ -35,6 +35,22 @@ void describe('the CLI against a real Temporal: a known failure is one line and 
     });
   }
 
+  void it('status and cancel of a run terminated by hand (no report): one line each', async () => {
+    const workflowId = `migrate/terminated-${Date.now()}`;
+    // Nobody polls this queue: the run does nothing until it is terminated.
+    const handle = await temporal.client.workflow.start('migrateVm', { workflowId, taskQueue: `nobody-${Date.now()}`, args: [] });
+    await handle.terminate('stuck, terminated by the operator');
+    assert.deepEqual(await vfmigrate(temporal, ['cancel', workflowId]), {
+      code: 1,
+      stdout: '',
+      stderr: `error: ${workflowId} has already ended (TERMINATED); there is nothing to cancel`,
+    });
+    const status = await vfmigrate(temporal, ['status', workflowId]);
+    assert.equal(status.code, 1);
+    assert.deepEqual(status.stderr.split('\n'), ['error: the run ended without a report (TerminatedFailure): stuck, terminated by the operator']);
+    assert.match(status.stdout, new RegExp(`^${workflowId} run [0-9a-f-]+: TERMINATED`));
+  });
+
   void it('a host worker whose hosts file names a qemu+ext URI refuses to start, naming the file and the field', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vfm-cli-hosts-')), 'hosts.yaml');
     await writeFile(

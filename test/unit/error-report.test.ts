@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NamespaceNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { NamespaceNotFoundError, ServiceError, TerminatedFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { RetryState } from '@temporalio/common';
 import { errorReport } from '../../src/cli/error-report.js';
 import { InputError } from '../../src/errors.js';
 
@@ -20,6 +21,11 @@ void describe('what the CLI prints for an error', () => {
     assert.deepEqual(lines(new WorkflowNotFoundError('workflow not found for ID: migrate/x', 'migrate/x', undefined)), [
       'error: no run with id migrate/x: workflow not found for ID: migrate/x',
     ]);
+  });
+
+  void it('a run that ended without a report (terminated by hand): one line with the reason', () => {
+    const err = new WorkflowFailedError('Workflow execution failed', new TerminatedFailure('stuck, terminated\nby the operator'), RetryState.NON_RETRYABLE_FAILURE);
+    assert.deepEqual(lines(err), ['error: the run ended without a report (TerminatedFailure): stuck, terminated by the operator']);
   });
 
   void it('a namespace Temporal does not know: one line saying what to set', () => {
