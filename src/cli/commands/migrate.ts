@@ -74,12 +74,12 @@ export async function runCancel(workflowId: string): Promise<number> {
   const { settings } = await loadSettings();
   const client = await connectClient(settings);
   const description = await describeRun(client, settings, workflowId);
-  if (description.status.name !== 'RUNNING') throw new InputError(`${workflowId} has already ended (${description.status.name}); there is nothing to cancel`);
+  if (description.status.name !== 'RUNNING') throw new InputError(`${printable(workflowId)} has already ended (${description.status.name}); there is nothing to cancel`);
   await client.workflow
     .getHandle(workflowId)
     .cancel()
     .catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) throw new InputError(`${workflowId} ended before the cancel reached it; there is nothing to cancel`);
+      if (err instanceof WorkflowNotFoundError) throw new InputError(`${printable(workflowId)} ended before the cancel reached it; there is nothing to cancel`);
       throw err;
     });
   consoleOutput.out(`cancel requested for ${workflowId}: before the pivot it compensates, during migrate it aborts the job, after the pivot it finishes forward`);
