@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { findTeamingPair } from '../domain/teaming.js';
-import { PreflightError } from '../errors.js';
+import { libvirtUriProblem } from '../config/libvirt-uri.js';
+import { InputError, PreflightError } from '../errors.js';
 import { VmNotFoundError } from '../hypervisor/errors.js';
 import type { MigrationProgress, VmDescription } from '../hypervisor/hypervisor.js';
 import { migrationProgressSignal } from '../temporal/names.js';
@@ -24,6 +25,10 @@ export const migrate = defineActivity({
   defaults: { startToClose: '30m', heartbeat: '30s' },
   async run({ host, input, params }) {
     const destination = requireFact(input.facts, 'destination', 'preflightDestination');
+    // The URI reaches this host through the run, not from its own hosts file: whoever can write the run's
+    // facts could otherwise make this host's libvirtd (root) open any URI.
+    const uriProblem = libvirtUriProblem(destination.migrationUri);
+    if (uriProblem) throw new InputError(`refusing to migrate ${input.vm} to ${destination.host}: its migrationUri ${uriProblem}`);
     await refuseAttachedPrimary(host, input.vm);
     const ctx = Context.current();
     const abort = new AbortController();

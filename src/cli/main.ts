@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { VfmigrateError } from '../errors.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerEvacuationCommands } from './commands/evacuate.js';
@@ -8,6 +7,7 @@ import { registerLintCommand } from './commands/lint.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { errorReport } from './error-report.js';
 
 const exit = (code: number): void => {
   process.exitCode = code;
@@ -32,11 +32,8 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof VfmigrateError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exitCode = 1;
   } else {
-    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(errorReport(err));
     process.exitCode = 1;
   }
 }

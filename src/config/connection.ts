@@ -39,17 +39,41 @@ export function temporalSettings(dev: TemporalDevConfig, env: NodeJS.ProcessEnv 
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new InputError('bad Temporal settings in the environment', formatZodIssues(parsed.error.issues));
   const e = parsed.data;
+  const problems = tlsProblems(e);
+  if (problems.length) throw new InputError('bad Temporal settings in the environment', problems);
   const devAddress = `${dev.ip}:${dev.grpcPort}`;
   const address = e.TEMPORAL_ADDRESS ?? devAddress;
-  const tlsWanted = e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || !!e.TEMPORAL_API_KEY || !!e.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  const tlsOff = e.TEMPORAL_TLS === 'false' || e.TEMPORAL_TLS === '0';
+  // Any TLS setting or an API key turns TLS on, like the Temporal CLI: a setting is never silently ignored.
+  const tlsWanted = !tlsOff && (e.TEMPORAL_TLS !== undefined || tlsVariables.some((v) => e[v] !== undefined) || !!e.TEMPORAL_API_KEY);
   return {
     address,
     namespace: e.TEMPORAL_NAMESPACE ?? dev.namespace,
     apiKey: e.TEMPORAL_API_KEY ?? null,
-    tls: tlsWanted && e.TEMPORAL_TLS !== 'false' && e.TEMPORAL_TLS !== '0' ? tlsConfig(e) : null,
+    tls: tlsWanted ? tlsConfig(e) : null,
     queuePrefix: e.VFMIGRATE_QUEUE_PREFIX ?? defaultQueuePrefix,
     uiUrl: e.VFMIGRATE_UI_URL ?? (address === devAddress ? `http://${dev.ip}:${dev.uiPort}` : null),
   };
+}
+
+const tlsVariables = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_NAME'] as const;
+
+/** Settings that would connect with less security than they ask for: each is refused, not worked around. */
+function tlsProblems(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const cert = e.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined;
+  const key = e.TEMPORAL_TLS_CLIENT_KEY_PATH !== undefined;
+  if (cert !== key) {
+    problems.push(
+      `TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together: ${cert ? 'the certificate is set without its key' : 'the key is set without its certificate'}; set both or neither`,
+    );
+  }
+  if (e.TEMPORAL_TLS === 'false' || e.TEMPORAL_TLS === '0') {
+    if (e.TEMPORAL_API_KEY) problems.push(`TEMPORAL_API_KEY is set with TEMPORAL_TLS=${e.TEMPORAL_TLS}: an API key is never sent without TLS; unset TEMPORAL_TLS or the key`);
+    const set = tlsVariables.filter((v) => e[v] !== undefined);
+    if (set.length) problems.push(`${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set with TEMPORAL_TLS=${e.TEMPORAL_TLS}, which turns TLS off; unset one or the other`);
+  }
+  return problems;
 }
 
 function tlsConfig(e: z.infer<typeof envSchema>): TLSConfig {

@@ -2,9 +2,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { hostNamePattern } from '../temporal/names.js';
+import { libvirtUriProblem } from './libvirt-uri.js';
 import { readYamlFile } from './yaml-file.js';
 
 const pciAddress = z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/, { message: 'expected a PCI address such as 0000:3b:02.1' });
+/** A worker opens these as root, and a source's libvirtd opens a destination's: only what libvirt-uri.ts allows. */
+const libvirtUri = z.string().superRefine((uri, ctx) => {
+  const problem = libvirtUriProblem(uri);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const netdev = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { message: 'expected a network device name (at most 15 characters)' });
 
 /** Where a host's VFs come from. */
@@ -23,9 +29,9 @@ const vfProviderSchema = z.discriminatedUnion('provider', [
 const hostSchema = z.strictObject({
   name: z.string().regex(hostNamePattern, { message: 'expected a host name (letters, digits, . _ -)' }),
   /** What this host's worker connects to. */
-  libvirtUri: z.string().min(1),
+  libvirtUri,
   /** What OTHER hosts' libvirtd connect to when migrating a VM here (p2p). */
-  migrationUri: z.string().min(1),
+  migrationUri: libvirtUri,
   /** The worker's own state (the VF ledger). Relative paths are relative to this file. */
   stateDir: z.string().min(1),
   vfs: vfProviderSchema,

@@ -21,11 +21,24 @@ export async function readText(file: string, what: string): Promise<{ ok: true; 
   }
 }
 
+/**
+ * Aliases a document may expand. None of vfmigrate's files needs many; a billion-laughs document (aliases
+ * of aliases) would otherwise expand to gigabytes in the worker or CLI that reads it.
+ */
+const maxAliasCount = 100;
+
 /** Parses YAML text; syntax errors come back one line each, with the line and column YAML gives. */
 export function parseYaml(text: string): { ok: true; value: unknown } | { ok: false; problems: string[] } {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (!doc.errors.length) return { ok: true, value: doc.toJS() };
-  return { ok: false, problems: doc.errors.map((e) => `YAML syntax error${where(e.linePos?.[0])}: ${firstLine(e.message)}`) };
+  if (doc.errors.length) return { ok: false, problems: doc.errors.map((e) => `YAML syntax error${where(e.linePos?.[0])}: ${firstLine(e.message)}`) };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount }) };
+  } catch (err) {
+    // yaml throws a ReferenceError for excessive aliases and for an alias to an anchor it cannot resolve.
+    if (!(err instanceof ReferenceError)) throw err;
+    const reason = /excessive alias count/i.test(err.message) ? `its aliases expand past ${maxAliasCount} nodes (an alias bomb?); refused` : firstLine(err.message);
+    return { ok: false, problems: [`YAML error: ${reason}`] };
+  }
 }
 
 function where(pos: { line: number; col: number } | undefined): string {

@@ -51,6 +51,27 @@ spec:
       return true;
     });
   });
+
+  void it('refuses a libvirt URI that would run a program or redirect the connection, one line per field', async () => {
+    const file = await hostsFile(`apiVersion: vfmigrate/v1
+kind: Hosts
+spec:
+  hosts:
+    - name: hostA
+      libvirtUri: qemu+ext:///system?command=/tmp/prog
+      migrationUri: qemu+ssh://hostA/system?netcat=/tmp/nc
+      stateDir: /var/lib/vfmigrate
+      vfs: { provider: emulated, count: 1 }
+`);
+    await assert.rejects(loadHostConfig(file, 'hostA'), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.deepEqual(e.problems, [
+        'spec.hosts[0].libvirtUri: "qemu+ext:///system?command=/tmp/prog": the ext transport runs the program named in command= (as root); use qemu+ssh or qemu+tls',
+        'spec.hosts[0].migrationUri: "qemu+ssh://hostA/system?netcat=/tmp/nc": the parameter netcat= is refused: it names the command run on the remote host',
+      ]);
+      return true;
+    });
+  });
 });
 
 void describe('libvirt hostdev network VFs', () => {

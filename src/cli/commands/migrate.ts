@@ -1,5 +1,8 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { connectClient } from '../../config/connection.js';
+import { connectClient, type TemporalSettings } from '../../config/connection.js';
+import { InputError } from '../../errors.js';
+import { printable } from '../../util/printable.js';
 import { followMigration, migrationReport, queryProgress } from '../../client/migration-result.js';
 import { startMigration } from '../../client/start-migration.js';
 import { runLink } from '../../client/ui-link.js';
@@ -49,7 +52,7 @@ export async function runStatus(workflowId: string): Promise<number> {
   const { settings } = await loadSettings();
   const client = await connectClient(settings);
   const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
+  const description = await describeRun(client, settings, workflowId);
   consoleOutput.out(`${workflowId} run ${description.runId}: ${description.status.name}`);
   const link = runLink(settings.uiUrl, settings.namespace, workflowId, description.runId);
   if (link) consoleOutput.out(`Temporal UI: ${link}`);
@@ -70,9 +73,29 @@ export async function runStatus(workflowId: string): Promise<number> {
 export async function runCancel(workflowId: string): Promise<number> {
   const { settings } = await loadSettings();
   const client = await connectClient(settings);
-  await client.workflow.getHandle(workflowId).cancel();
+  const description = await describeRun(client, settings, workflowId);
+  if (description.status.name !== 'RUNNING') throw new InputError(`${printable(workflowId)} has already ended (${description.status.name}); there is nothing to cancel`);
+  await client.workflow
+    .getHandle(workflowId)
+    .cancel()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw new InputError(`${printable(workflowId)} ended before the cancel reached it; there is nothing to cancel`);
+      throw err;
+    });
   consoleOutput.out(`cancel requested for ${workflowId}: before the pivot it compensates, during migrate it aborts the job, after the pivot it finishes forward`);
   return 0;
+}
+
+/** The run's description, or one line saying there is no such run and where to look for one. */
+async function describeRun(client: Client, settings: TemporalSettings, workflowId: string) {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    throw new InputError(
+      `no run with id ${printable(workflowId)} in namespace ${settings.namespace}; list runs with \`temporal workflow list --address ${settings.address} --namespace ${settings.namespace}\``,
+    );
+  }
 }
 
 export function registerMigrateCommands(program: Command, exit: (code: number) => void): void {

@@ -1,0 +1,8 @@
+/**
+ * Text from outside (a URI, a workflow id, a server's error) made safe to print on a terminal: every
+ * control character, C1 control and bidirectional override is shown as an escape instead of acting on
+ * the terminal (moving the cursor, erasing the line, reordering what the user reads).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
