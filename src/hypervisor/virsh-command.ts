@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, ExecaError } from 'execa';
 import { InputError } from '../errors.js';
-import { printable, virshArgumentsProblem } from './virsh-arguments.js';
+import { quoted } from '../util/printable.js';
+import { virshArgumentsProblem } from './virsh-arguments.js';
 import {
   ConnectionFailedError,
   HypervisorFailureError,
@@ -31,7 +32,7 @@ export interface VirshOptions {
 export async function runVirsh(uri: string, args: string[], opts: VirshOptions): Promise<string> {
   // No readline here, but the same rules: a value that names a thing must be one libvirt could hold.
   const problem = virshArgumentsProblem(args);
-  if (problem) throw new InputError(`refused to run virsh ${printable(args[0] ?? '')} on ${opts.host}: ${problem}`);
+  if (problem) throw new InputError(`refused to run virsh ${quoted(args[0] ?? '')} on ${opts.host}: ${problem}`);
   const command = `virsh ${args.join(' ')}`;
   try {
     const { stdout } = await execa('virsh', ['-c', uri, ...args], { env: { LC_ALL: 'C' }, timeout: opts.timeoutMs, stdin: 'ignore' });

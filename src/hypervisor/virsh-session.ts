@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
 import { InputError } from '../errors.js';
 import { ConnectionFailedError, HypervisorFailureError, TimedOutError } from './errors.js';
-import { printable, virshArgumentsProblem } from './virsh-arguments.js';
+import { quoted } from '../util/printable.js';
+import { virshArgumentsProblem } from './virsh-arguments.js';
 import { classifyVirshError, sessionErrors } from './virsh-command.js';
 import { Serial } from '../util/serial.js';
 
@@ -55,7 +56,7 @@ export class VirshSession {
   run(commands: string[][], timeoutMs: number): Promise<SessionOutput> {
     for (const args of commands) {
       const problem = virshArgumentsProblem(args);
-      if (problem) return Promise.reject(new InputError(`refused to send virsh ${printable(args[0] ?? '')} to ${this.host}: ${problem}`));
+      if (problem) return Promise.reject(new InputError(`refused to send virsh ${quoted(args[0] ?? '')} to ${this.host}: ${problem}`));
     }
     return this.serial.run(() => this.exchange(commands.map((args) => args.map(quoteVirshArg).join(' ')).join(' ; '), timeoutMs));
   }

@@ -34,7 +34,7 @@ import type {
 } from './hypervisor.js';
 import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
 import { uuidPattern } from '../domain/libvirt-names.js';
-import { printable } from './virsh-arguments.js';
+import { quoted } from '../util/printable.js';
 import { VirshSessionPool } from './virsh-session-pool.js';
 import { VirshSession } from './virsh-session.js';
 
@@ -114,7 +114,7 @@ export class VirshHypervisor implements Hypervisor {
   private async uuids(filters: string[]): Promise<string[]> {
     const lines = (await this.virsh(['list', '--uuid', ...filters])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
     const odd = lines.find((l) => !uuidPattern.test(l));
-    if (odd !== undefined) throw new HypervisorFailureError(`virsh list --uuid on ${this.hostName} printed ${printable(odd)}, not a UUID`, this.hostName);
+    if (odd !== undefined) throw new HypervisorFailureError(`virsh list --uuid on ${this.hostName} printed ${quoted(odd)}, not a UUID`, this.hostName);
     return lines;
   }
 

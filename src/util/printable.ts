@@ -6,3 +6,8 @@
 export function printable(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** A hostile value inside a message: quoted so that its ends show, escaped as above, and shortened. */
+export function quoted(text: string, max = 80): string {
+  return `"${printable(text.length > max ? `${text.slice(0, max)}…` : text).replace(/"/g, '\\"')}"`;
+}

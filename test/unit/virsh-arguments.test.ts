@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { printable, virshArgumentsProblem } from '../../src/hypervisor/virsh-arguments.js';
+import { virshArgumentsProblem } from '../../src/hypervisor/virsh-arguments.js';
+import { quoted } from '../../src/util/printable.js';
 import { vmNamePattern } from '../../src/temporal/names.js';
 
 void describe('virsh arguments', () => {
@@ -14,6 +15,7 @@ void describe('virsh arguments', () => {
       ['net-dumpxml', '--network', 'sriov-pool'],
       ['migrate-setmaxdowntime', '--domain', 'vm-7', '--downtime', '300'],
       ['list', '--uuid', '--all'],
+      ['migrate', '--live', '--p2p', '--domain', 'vm-7', '--desturi', 'qemu+tcp://127.0.0.3/system'],
       ['echo', 'x"; destroy victim ; echo "\\#'],
     ]) {
       assert.equal(virshArgumentsProblem(args), null, args.join(' '));
@@ -43,6 +45,7 @@ void describe('virsh arguments', () => {
       [['attach-device', '--domain', 'vm', '--file', 'rel/path'], /is not an absolute path/],
       [['attach-device', '--domain', 'vm', '--file', '/tmp/a b'], /is not an absolute path/],
       [['--connect', 'x'], /is not a virsh command/],
+      [['migrate', '--live', '--domain', 'vm', '--desturi', 'qemu+ext:///system?command=/bin/sh'], /--desturi "qemu\+ext/],
       [['echo', 'x'.repeat(4097)], /4097 characters long/],
     ];
     for (const [args, problem] of cases) assert.match(virshArgumentsProblem(args) ?? '(none)', problem, args.join(' '));
@@ -55,9 +58,10 @@ void describe('virsh arguments', () => {
   });
 
   void it('shows a hostile string so that it cannot break or forge a log line', () => {
-    assert.equal(printable('a\nb'), '"a\\nb"');
-    assert.equal(printable('\x7f\x1b[2K'), '"\\u007f\\u001b[2K"');
-    assert.equal(printable('x'.repeat(100)), `"${'x'.repeat(80)}…"`);
-    assert.doesNotMatch(printable('a\u2028b'), /\u2028/);
+    assert.equal(quoted('a\nb'), '"a\\u000ab"');
+    assert.equal(quoted('\x7f\x1b[2K'), '"\\u007f\\u001b[2K"');
+    assert.equal(quoted('say "hi"'), '"say \\"hi\\""');
+    assert.equal(quoted('x'.repeat(100)), `"${'x'.repeat(80)}…"`);
+    assert.doesNotMatch(quoted('a\u2028b'), /\u2028/);
   });
 });
