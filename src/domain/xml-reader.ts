@@ -28,7 +28,7 @@ export interface XmlElement {
 
 interface OpenElement {
   name: string;
-  attributes: Map<string, string>;
+  attributes: ReadonlyMap<string, string>;
   children: XmlElement[];
   text: string;
   line: number;
@@ -54,6 +54,9 @@ const XML_DECLARATION =
 const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** Shared by every element without attributes or children: most of libvirt's are leaves, and a Map is not small. */
+const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
+const NO_CHILDREN = Object.freeze([]) as unknown as XmlElement[];
 
 class Reader {
   private pos = 0;
@@ -129,7 +132,7 @@ class Reader {
     const { xml } = this;
     const name = this.name(lt + 1, 'invalid element name');
     let p = lt + 1 + name.length;
-    const attributes = new Map<string, string>();
+    let attributes: Map<string, string> | null = null;
     let selfClosing = false;
     for (;;) {
       SPACE.lastIndex = p;
@@ -147,11 +150,15 @@ class Reader {
       }
       if (p >= xml.length) this.fail(`the document ends inside the start tag <${name}>`, lt);
       if (!spaced) this.fail(`<${name}>: attributes must be separated by whitespace`, p);
+      attributes ??= new Map<string, string>();
       p = this.attribute(p, name, attributes);
     }
-    const element: OpenElement = { name, attributes, children: [], text: '', line: this.lineOf(lt), start: lt, end: p };
+    const element: OpenElement = { name, attributes: attributes ?? NO_ATTRIBUTES, children: NO_CHILDREN, text: '', line: this.lineOf(lt), start: lt, end: p };
     const parent = this.stack[this.stack.length - 1];
-    if (parent !== undefined) parent.children.push(element);
+    if (parent !== undefined) {
+      if (parent.children === NO_CHILDREN) parent.children = [element];
+      else parent.children.push(element);
+    }
     else if (this.root === null) this.root = element;
     else this.fail(`a second root element <${name}>: a document has exactly one`, lt);
     if (!selfClosing) this.stack.push(element);
