@@ -165,7 +165,8 @@ function withIndexes(ports: Element[]): number[] {
     const index = attr(el, 'index');
     return index === null ? null : parseNumber(index, 'controller index', el);
   });
-  let next = Math.max(0, ...explicit.filter((i): i is number => i !== null)) + 1;
+  // A fold, not Math.max(...): spreading tens of thousands of ports as arguments overflows the stack.
+  let next = explicit.reduce<number>((max, i) => (i !== null && i > max ? i : max), 0) + 1;
   return explicit.map((i) => i ?? next++);
 }
 

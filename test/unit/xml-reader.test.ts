@@ -163,3 +163,12 @@ void describe('domain XML size limit', () => {
     assert.equal(parseDomainXml(padded(LIVE_DOMAIN_XML_MAX_BYTES + 100), LIVE_DOMAIN_XML_MAX_BYTES * 2).name, 't');
   });
 });
+
+void describe('domain shapes no libvirt writes, read without a stack overflow', () => {
+  void it('200,000 pcie-root-ports, numbered after the highest explicit index', () => {
+    const ports = "<controller type='pci' model='pcie-root-port'/>".repeat(200_000);
+    const d = parseDomainXml(minimal(`<controller type='pci' index='7' model='pcie-root-port'/>${ports}`), 64 * 2 ** 20);
+    assert.equal(d.pcieRootPorts.length, 200_001);
+    assert.deepEqual(d.pcieRootPorts.at(-1), { index: 200_007, free: true });
+  });
+});
