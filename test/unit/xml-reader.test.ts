@@ -165,10 +165,10 @@ void describe('domain XML size limit', () => {
 });
 
 void describe('domain shapes no libvirt writes, read without a stack overflow', () => {
-  void it('200,000 pcie-root-ports, numbered after the highest explicit index', () => {
-    const ports = "<controller type='pci' model='pcie-root-port'/>".repeat(200_000);
-    const d = parseDomainXml(minimal(`<controller type='pci' index='7' model='pcie-root-port'/>${ports}`), 64 * 2 ** 20);
+  void it('200,000 pcie-root-ports, the one without index numbered after the highest', () => {
+    const ports = Array.from({ length: 200_000 }, (_, i) => `<controller type='pci' index='${i + 1}' model='pcie-root-port'/>`).join('');
+    const d = parseDomainXml(minimal(`<controller type='pci' model='pcie-root-port'/>${ports}`), 64 * 2 ** 20);
     assert.equal(d.pcieRootPorts.length, 200_001);
-    assert.deepEqual(d.pcieRootPorts.at(-1), { index: 200_007, free: true });
+    assert.deepEqual(d.pcieRootPorts[0], { index: 200_001, free: true });
   });
 });
