@@ -50,18 +50,22 @@ const ratio = (x: number): string => `${x.toFixed(2)}x`.padStart(7);
 
 // Warm-up: the JIT, so the first rows measure the code and not the compiler.
 for (const shapeOf of Object.values(kinds)) measure(shapeOf(1000));
-console.log(`per-device time, fastest of at least ${runs} runs (ratio: per-device time / the 1k row's)`);
-console.log(`${'devices'.padEnd(17)}${'MB'.padStart(6)}${'parse/dev'.padStart(11)}${'ratio'.padStart(7)}${'lint/dev'.padStart(11)}${'ratio'.padStart(7)}`);
+console.log(`per-device time, fastest of at least ${runs} runs; ratios: per-device time / the 1k row's, and / the previous row's`);
+console.log(`${'devices'.padEnd(17)}${'MB'.padStart(6)}${'parse/dev'.padStart(11)}${'vs 1k'.padStart(7)}${'vs prev'.padStart(8)}${'lint/dev'.padStart(11)}${'vs 1k'.padStart(7)}${'vs prev'.padStart(8)}`);
 for (const [kind, shapeOf] of Object.entries(kinds)) {
   let base: { parse: number; lint: number } | null = null;
+  let previous: { parse: number; lint: number } | null = null;
   for (const devices of sizes) {
     const m = measure(shapeOf(devices));
     const perDevice = { parse: m.parseMs / devices, lint: m.lintMs / devices };
     base ??= perDevice;
+    previous ??= perDevice;
     console.log(
-      `${`${devices} ${kind}`.padEnd(17)}${m.mb.toFixed(1).padStart(6)}${us(m.parseMs, devices)}${ratio(perDevice.parse / base.parse)}` +
-        `${us(m.lintMs, devices)}${ratio(perDevice.lint / base.lint)}`,
+      `${`${devices} ${kind}`.padEnd(17)}${m.mb.toFixed(1).padStart(6)}` +
+        `${us(m.parseMs, devices)}${ratio(perDevice.parse / base.parse)}${ratio(perDevice.parse / previous.parse).padStart(8)}` +
+        `${us(m.lintMs, devices)}${ratio(perDevice.lint / base.lint)}${ratio(perDevice.lint / previous.lint).padStart(8)}`,
     );
+    previous = perDevice;
   }
 }
 
