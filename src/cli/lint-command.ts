@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { DomainXmlError, parseDomainXml } from '../domain/parse-domain-xml.js';
+import { readFile, stat } from 'node:fs/promises';
+import { DOMAIN_XML_FILE_MAX_BYTES, DomainXmlError, parseDomainXml } from '../domain/parse-domain-xml.js';
 import type { DomainDescription } from '../domain/description.js';
 import type { PrimaryMode } from '../domain/teaming.js';
 import { formatFinding, lintDomain } from '../lint/lint.js';
@@ -24,13 +24,19 @@ export async function lintXmlFile(
 async function readDomain(path: string, out: (line: string) => void): Promise<DomainDescription | null> {
   let xml: string;
   try {
+    // Sized before it is read, so a huge file costs nothing.
+    const { size } = await stat(path);
+    if (size > DOMAIN_XML_FILE_MAX_BYTES) {
+      out(`error: ${path}: ${(size / 2 ** 20).toFixed(1)} MiB is over the ${DOMAIN_XML_FILE_MAX_BYTES / 2 ** 20} MiB a domain XML file may have; is it one?`);
+      return null;
+    }
     xml = await readFile(path, 'utf8');
   } catch (err) {
     out(`error: ${path}: ${readFailure(err)}`);
     return null;
   }
   try {
-    return parseDomainXml(xml);
+    return parseDomainXml(xml, DOMAIN_XML_FILE_MAX_BYTES);
   } catch (err) {
     // Anything else is a bug in the parser and should surface with its stack.
     if (!(err instanceof DomainXmlError)) throw err;

@@ -5,18 +5,20 @@
  */
 import { DOMImplementation, DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
 import type { PrimarySpec } from '../hypervisor/hypervisor.js';
-import { DomainXmlError } from './parse-domain-xml.js';
+import { DomainXmlError } from './domain-xml-error.js';
+import { readDomainXml } from './parse-domain-xml.js';
+import type { XmlElement } from './xml-reader.js';
 import type { PrimaryMode } from './teaming.js';
 
 /** The full `<interface>` element with that alias in a domain's XML, or null when there is none. */
 export function interfaceXml(domainXml: string, alias: string): string | null {
-  const el = findInterface(parseStrict(domainXml, 'domain'), alias);
+  const el = interfaceElement(domainXml, alias);
   return el === null ? null : serialize(el);
 }
 
 /** The full `<interface>` element of `alias` with `<link state>` set; throws when the alias is absent. */
 export function interfaceXmlWithLink(domainXml: string, alias: string, state: 'up' | 'down'): string {
-  const el = findInterface(parseStrict(domainXml, 'domain'), alias);
+  const el = interfaceElement(domainXml, alias);
   if (el === null) throw new DomainXmlError(`the domain has no <interface> with alias '${alias}'`);
   const link = childElements(el).find((c) => c.nodeName === 'link') ?? add(el, 'link', {});
   link.setAttribute('state', state);
@@ -102,21 +104,30 @@ function parseStrict(xml: string, rootName: string): Element {
   return root;
 }
 
+/** By sibling links: each read of xmldom's `children` rebuilds the whole list, so indexing it in a loop is quadratic. */
 function childElements(parent: Element): Element[] {
   const found: Element[] = [];
-  for (let i = 0; i < parent.children.length; i++) {
-    const el = parent.children.item(i);
-    if (el !== null) found.push(el);
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === node.ELEMENT_NODE) found.push(node as Element);
   }
   return found;
 }
 
+/**
+ * The `<interface>` of `alias` as a DOM of its own. The domain is read by the linear reader; only the
+ * interface's own markup, cut from the document where the reader found it, is handed to xmldom, which
+ * rewrites it faithfully without building a DOM of the whole domain.
+ */
+function interfaceElement(domainXml: string, alias: string): Element | null {
+  const found = findInterface(readDomainXml(domainXml), alias);
+  return found === null ? null : parseStrict(domainXml.slice(found.start, found.end), 'interface');
+}
+
 /** Direct children of `<devices>` only, so an interface inside `<metadata>` is never picked. */
-function findInterface(domain: Element, alias: string): Element | null {
-  const devices = childElements(domain).find((c) => c.nodeName === 'devices');
-  if (!devices) return null;
-  const aliasOf = (nic: Element) => childElements(nic).find((c) => c.nodeName === 'alias')?.getAttribute('name');
-  return childElements(devices).find((c) => c.nodeName === 'interface' && aliasOf(c) === alias) ?? null;
+function findInterface(domain: XmlElement, alias: string): XmlElement | null {
+  const devices = domain.children.find((c) => c.name === 'devices');
+  const aliasOf = (nic: XmlElement) => nic.children.find((c) => c.name === 'alias')?.attributes.get('name');
+  return devices?.children.find((c) => c.name === 'interface' && aliasOf(c) === alias) ?? null;
 }
 
 function newInterface(type: string): Document {

@@ -1,20 +1,39 @@
-import { DOMParser, type Element } from '@xmldom/xmldom';
 import type { DomainDescription, GuestSlot, HostdevDevice, NetInterface, Teaming } from './description.js';
+import { DomainXmlError } from './domain-xml-error.js';
+import { readXml, type XmlElement as Element } from './xml-reader.js';
 
-/** The domain XML could not be read into a DomainDescription; the message says what and where. */
-export class DomainXmlError extends Error {
-  constructor(
-    message: string,
-    readonly line: number | null = null,
-    readonly column: number | null = null,
-  ) {
-    super(message);
-    this.name = 'DomainXmlError';
-  }
+export { DomainXmlError };
+
+/**
+ * The largest live domain XML read: libvirt's remote protocol carries at most 4 MiB in one string
+ * (REMOTE_STRING_MAX), so a bigger "live" document did not come from libvirtd and is refused before any parsing.
+ */
+export const LIVE_DOMAIN_XML_MAX_BYTES = 4 * 1024 * 1024;
+
+/** The largest domain XML file `vfmigrate lint` reads: room for hand-made test domains far beyond libvirt's. */
+export const DOMAIN_XML_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
+export function parseDomainXml(xml: string, maxBytes = LIVE_DOMAIN_XML_MAX_BYTES): DomainDescription {
+  return describeDomain(readDomainXml(xml, maxBytes));
 }
 
-export function parseDomainXml(xml: string): DomainDescription {
-  const root = parseDocument(xml);
+/** The `<domain>` element of a document of at most `maxBytes` (UTF-8). */
+export function readDomainXml(xml: string, maxBytes = LIVE_DOMAIN_XML_MAX_BYTES): Element {
+  // UTF-8 takes one to three bytes per UTF-16 unit: the bytes are counted only when the length cannot settle it.
+  if (xml.length > maxBytes || (xml.length * 3 > maxBytes && Buffer.byteLength(xml, 'utf8') > maxBytes)) {
+    throw new DomainXmlError(
+      `domain XML of ${Buffer.byteLength(xml, 'utf8')} bytes is over the limit of ${maxBytes} (${maxBytes / 2 ** 20} MiB); refused unread: no libvirt domain is that large, check where it came from`,
+    );
+  }
+  const root = readXml(xml);
+  if (root.name !== 'domain') {
+    throw new DomainXmlError(`not a libvirt domain: the root element is <${root.name}>, expected <domain>`);
+  }
+  return root;
+}
+
+/** What vfmigrate needs from a `<domain>` element, reading each element of it a bounded number of times. */
+export function describeDomain(root: Element): DomainDescription {
   const name = requiredText(root, 'name');
   const devices = child(root, 'devices');
   const machine = machineOf(root);
@@ -29,83 +48,27 @@ export function parseDomainXml(xml: string): DomainDescription {
   };
 }
 
-// ---- document ----------------------------------------------------------------------------------
-
-interface XmlProblem {
-  message: string;
-  line: number | null;
-  column: number | null;
-}
-
-function parseDocument(xml: string): Element {
-  const first: { problem: XmlProblem | null } = { problem: null };
-  const parser = new DOMParser({
-    // xmldom only warns on some ill-formed input (e.g. unquoted attributes) that libvirt's libxml2 rejects,
-    // so every report, whatever its level, stops the parse.
-    onError: (_level, message, context: unknown) => {
-      first.problem ??= { message, ...positionOf(context) };
-      throw new Error(message);
-    },
-  });
-  let root: Element | null = null;
-  try {
-    root = parser.parseFromString(xml, 'text/xml').documentElement;
-  } catch (err) {
-    throw malformed(first.problem ?? { message: errorMessage(err), line: null, column: null });
-  }
-  if (root === null) throw new DomainXmlError('not well-formed XML: the document has no root element');
-  if (root.nodeName !== 'domain') {
-    throw new DomainXmlError(`not a libvirt domain: the root element is <${root.nodeName}>, expected <domain>`);
-  }
-  return root;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function positionOf(context: unknown): { line: number | null; column: number | null } {
-  const locator = (context as { locator?: { lineNumber?: number; columnNumber?: number } } | null)?.locator;
-  // xmldom reports line 0 when it has no position (e.g. an empty document).
-  const line = locator?.lineNumber !== undefined && locator.lineNumber > 0 ? locator.lineNumber : null;
-  const column = line !== null ? (locator?.columnNumber ?? null) : null;
-  return { line, column };
-}
-
-function malformed(p: XmlProblem): DomainXmlError {
-  const where = p.line === null ? '' : p.column === null ? ` at line ${p.line}` : ` at line ${p.line}, column ${p.column}`;
-  return new DomainXmlError(`not well-formed XML${where}: ${p.message}`, p.line, p.column);
-}
-
-// ---- small DOM helpers: only direct children, so XML inside <metadata> can never be mistaken for devices ---
-
-function elementChildren(parent: Element | null): Element[] {
-  const found: Element[] = [];
-  for (let i = 0; parent !== null && i < parent.children.length; i++) {
-    const el = parent.children.item(i);
-    if (el !== null) found.push(el);
-  }
-  return found;
-}
+// ---- small tree helpers: only direct children, so XML inside <metadata> can never be mistaken for devices ---
 
 function children(parent: Element | null, name: string): Element[] {
-  return elementChildren(parent).filter((el) => el.nodeName === name);
+  return parent === null ? [] : parent.children.filter((el) => el.name === name);
 }
 
+/** The first child of that name; stops there, so asking for `<address>` of every device stays linear. */
 function child(parent: Element | null, name: string): Element | null {
-  return children(parent, name)[0] ?? null;
+  return parent?.children.find((el) => el.name === name) ?? null;
 }
 
 function attr(el: Element | null, name: string): string | null {
-  return el?.getAttribute(name) ?? null;
+  return el?.attributes.get(name) ?? null;
 }
 
 function lineOf(el: Element): string {
-  return el.lineNumber === undefined ? '' : ` (line ${el.lineNumber})`;
+  return ` (line ${el.line})`;
 }
 
 function requiredText(root: Element, name: string): string {
-  const text = child(root, name)?.textContent?.trim() ?? '';
+  const text = child(root, name)?.text.trim() ?? '';
   if (text === '') throw new DomainXmlError(`domain XML has no <${name}>`);
   return text;
 }
@@ -127,7 +90,7 @@ function machineOf(root: Element): string {
 function memoryMiB(root: Element, name: string): number {
   const el = child(root, 'memory') ?? child(root, 'currentMemory');
   if (el === null) throw new DomainXmlError(`domain '${name}' has no <memory> or <currentMemory>`);
-  const amount = parseNumber(el.textContent?.trim() ?? '', `<${el.nodeName}> value`, el);
+  const amount = parseNumber(el.text.trim(), `<${el.name}> value`, el);
   return (amount * unitBytes(attr(el, 'unit'), el)) / (1024 * 1024);
 }
 
@@ -137,7 +100,7 @@ function unitBytes(unit: string | null, el: Element): number {
   if (/^(b|bytes?)$/i.test(unit)) return 1;
   const match = /^([kmgtpe])(ib|b)?$/i.exec(unit);
   if (match === null) {
-    throw new DomainXmlError(`<${el.nodeName}> has an unknown unit '${unit}'${lineOf(el)}`);
+    throw new DomainXmlError(`<${el.name}> has an unknown unit '${unit}'${lineOf(el)}`);
   }
   const base = match[2]?.toLowerCase() === 'b' ? 1000 : 1024;
   const power = 'kmgtpe'.indexOf((match[1] ?? 'k').toLowerCase()) + 1;
@@ -188,7 +151,7 @@ function guestSlot(device: Element, buses: Map<number, BusController>): GuestSlo
 
 function pcieRootPorts(devices: Element | null): { index: number; free: boolean }[] {
   const used = new Set<number>();
-  for (const el of elementChildren(devices)) {
+  for (const el of devices?.children ?? []) {
     const bus = guestBus(el);
     if (bus !== null) used.add(bus);
   }
@@ -202,7 +165,8 @@ function withIndexes(ports: Element[]): number[] {
     const index = attr(el, 'index');
     return index === null ? null : parseNumber(index, 'controller index', el);
   });
-  let next = Math.max(0, ...explicit.filter((i): i is number => i !== null)) + 1;
+  // A fold, not Math.max(...): spreading tens of thousands of ports as arguments overflows the stack.
+  let next = explicit.reduce<number>((max, i) => (i !== null && i > max ? i : max), 0) + 1;
   return explicit.map((i) => i ?? next++);
 }
 

@@ -135,6 +135,7 @@ function standbyLinkUp(d: DomainDescription): Finding[] {
 }
 
 function transientMissingPersistent(d: DomainDescription): Finding[] {
+  const standbyAlias = standbyAliasFor(d);
   return withTransientTeaming(d)
     .filter((nic) => nic.teaming?.type === 'transient' && nic.teaming.persistent === null)
     .map((nic) =>
@@ -142,17 +143,17 @@ function transientMissingPersistent(d: DomainDescription): Finding[] {
         'transient-missing-persistent',
         subjectOf(nic),
         "<teaming type='transient'/> has no persistent= attribute: libvirt rejects it and the VF has no standby to fail over to",
-        `use <teaming type='transient' persistent='${standbyAliasFor(d)}'/>, naming the standby's alias`,
+        `use <teaming type='transient' persistent='${standbyAlias}'/>, naming the standby's alias`,
       ),
     );
 }
 
 function persistentTargetMissing(d: DomainDescription): Finding[] {
   const aliases = new Set(d.interfaces.map((nic) => nic.alias));
+  const standby = findStandby(d);
   return withTransientTeaming(d).flatMap((nic) => {
     const target = nic.teaming?.type === 'transient' ? nic.teaming.persistent : null;
     if (target === null || aliases.has(target)) return [];
-    const standby = findStandby(d);
     return [
       finding(
         'persistent-target-missing',
@@ -169,8 +170,8 @@ function persistentTargetMissing(d: DomainDescription): Finding[] {
 /** NICs that must be addressable by a stable user alias: everything teamed, plus the emulated primary. */
 function teamedInterfaces(d: DomainDescription, mode: PrimaryMode): NetInterface[] {
   const standby = findStandby(d);
-  const emulated = mode === 'emulated' && standby !== null ? findPrimaries(d, standby, mode) : [];
-  return d.interfaces.filter((nic) => nic.teaming !== null || emulated.includes(nic));
+  const emulated = new Set(mode === 'emulated' && standby !== null ? findPrimaries(d, standby, mode) : []);
+  return d.interfaces.filter((nic) => nic.teaming !== null || emulated.has(nic));
 }
 
 function aliasPrefix(d: DomainDescription, mode: PrimaryMode): Finding[] {
@@ -243,6 +244,7 @@ function multiplePrimaries(d: DomainDescription, mode: PrimaryMode): Finding[] {
 }
 
 function vfWithoutTeaming(d: DomainDescription): Finding[] {
+  const standbyAlias = standbyAliasFor(d);
   const teamless = d.interfaces
     .filter((nic) => nic.type === 'hostdev' && nic.teaming === null)
     .map((nic) =>
@@ -250,7 +252,7 @@ function vfWithoutTeaming(d: DomainDescription): Finding[] {
         'vf-without-teaming',
         subjectOf(nic),
         `${named('VF', nic.hostPciAddress)} is passed through without <teaming>: libvirt refuses to migrate the domain`,
-        `add <teaming type='transient' persistent='${standbyAliasFor(d)}'/> to it, with a virtio standby of the same MAC`,
+        `add <teaming type='transient' persistent='${standbyAlias}'/> to it, with a virtio standby of the same MAC`,
       ),
     );
   const hostdevs = d.hostdevs.map((dev) =>
@@ -258,7 +260,7 @@ function vfWithoutTeaming(d: DomainDescription): Finding[] {
       'vf-without-teaming',
       hostdevSubject(dev),
       `${named('PCI device', dev.hostPciAddress)} is passed through as a <hostdev>, which cannot be teamed: libvirt refuses to migrate the domain`,
-      `replace it with <interface type='hostdev' managed='yes'> carrying <teaming type='transient' persistent='${standbyAliasFor(d)}'/>`,
+      `replace it with <interface type='hostdev' managed='yes'> carrying <teaming type='transient' persistent='${standbyAlias}'/>`,
     ),
   );
   return [...teamless, ...hostdevs];

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,21 @@ void describe('lintXmlFile', () => {
       code: 1,
       out: [`error: ${path}: not well-formed XML at line 3, column 12: Opening and ending tag mismatch: "devices" != "domain"`],
     });
+  });
+
+  void it('exits 1 on a file over 64 MiB without reading it', async () => {
+    const path = join(dir, 'huge.xml');
+    await writeFile(path, '');
+    await truncate(path, 65 * 2 ** 20); // sparse: nothing is written, and reading it would take 65 MiB
+    assert.deepEqual(await run(path), { code: 1, out: [`error: ${path}: 65.0 MiB is over the 64 MiB a domain XML file may have; is it one?`] });
+  });
+
+  void it('exits 1 on a DOCTYPE, naming it', async () => {
+    const path = join(dir, 'entities.xml');
+    await writeFile(path, '<!DOCTYPE domain [<!ENTITY x "x">]>\n<domain><name>&x;</name></domain>\n');
+    const { code, out } = await run(path);
+    assert.equal(code, 1);
+    assert.deepEqual(out, [`error: ${path}: not well-formed XML at line 1, column 1: a DOCTYPE is not allowed (libvirt never writes one; its entity declarations could expand without bound)`]);
   });
 
   void it('exits 1 on XML that is not a domain', async () => {
