@@ -9,12 +9,15 @@ import {
   type EvacuationProgress,
   type EvacuationReport,
   type EvacuationRequest,
+  type RunEvacuationRequest,
   type VmEntry,
   type VmEvacuationState,
 } from '../evacuation/evacuation-types.js';
 import { controlQueue, hostQueue, migrationWorkflowId, progressQuery } from '../temporal/names.js';
 import { DestinationHost, EvacuatedHost, EvacuationState, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import { checkEvacuationRequest, noArguments } from './evacuation-request.js';
 import type { migrateVm } from './migrate-vm.js';
+import { runPlan } from './run-plan.js';
 import { reportInFailure } from './report-in-failure.js';
 import type { MigrationReport, MigrationRequest } from './migration-types.js';
 
@@ -28,8 +31,16 @@ export const resumeUpdate = wf.defineUpdate<EvacuationProgress>('resume');
  * or a stop only stops new migrations. Continues as new between batches on hosts with many VMs.
  */
 export async function evacuateHost(request: EvacuationRequest): Promise<EvacuationReport> {
-  return new Evacuation(request).run();
+  // Any client may start one: a bad input ends the run at once, before any host is asked anything.
+  const checked = checkEvacuationRequest(request, wf.workflowInfo().workflowId);
+  const plan = await runPlan(checked.plan, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid evacuateHost input');
+  return new Evacuation({ ...checked, plan }).run();
 }
+
+/** Changes that alter the commands a run issues, each guarded with `patched()` (see migrate-vm.ts). */
+const patches = {
+  resolvePlanInRun: 'resolve-and-check-plan-in-run',
+} as const;
 
 /** How long a destination's worker gets to pick up a capacity question before the host counts as unavailable. */
 const capacityTimeout = '10s';
@@ -51,7 +62,7 @@ class Evacuation {
   private readonly runs: number;
   private readonly id = wf.workflowInfo().workflowId;
 
-  constructor(private readonly req: EvacuationRequest) {
+  constructor(private readonly req: RunEvacuationRequest) {
     const carried = req.carried;
     this.vms = carried?.vms ?? [];
     this.unavailable = carried?.unavailable ?? [];
@@ -60,16 +71,24 @@ class Evacuation {
     this.startedAt = carried?.startedAt ?? new Date().toISOString();
     this.runs = (carried?.runs ?? 0) + 1;
     wf.setHandler(evacuationProgressQuery, () => this.progress());
-    wf.setHandler(pauseUpdate, () => {
-      this.paused = true;
-      this.changed();
-      return this.progress();
-    });
-    wf.setHandler(resumeUpdate, () => {
-      this.paused = false;
-      this.changed();
-      return this.progress();
-    });
+    wf.setHandler(
+      pauseUpdate,
+      () => {
+        this.paused = true;
+        this.changed();
+        return this.progress();
+      },
+      { validator: (...args: unknown[]) => noArguments('pause', args) },
+    );
+    wf.setHandler(
+      resumeUpdate,
+      () => {
+        this.paused = false;
+        this.changed();
+        return this.progress();
+      },
+      { validator: (...args: unknown[]) => noArguments('resume', args) },
+    );
     wf.CancellationScope.current().cancelRequested.catch(() => {
       this.cancelled = this.stopping = true;
       this.changed();
