@@ -49,7 +49,7 @@ async function resolveName(name: string, catalog: Catalog): Promise<RefResolutio
 function checkResolved(ref: unknown, catalog: Catalog): RefResolution {
   const parsed = resolvedPlanSchema.safeParse(ref);
   if (!parsed.success) return { ok: false, problems: formatZodIssues(parsed.error.issues, 'plan') };
-  const plan = parsed.data as ResolvedPlan;
+  const plan: ResolvedPlan = parsed.data;
   const problems: string[] = [];
   const actual = resolvedPlanHash(plan);
   if (actual !== plan.hash) {
