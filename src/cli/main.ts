@@ -6,6 +6,7 @@ import { registerEvacuationCommands } from './commands/evacuate.js';
 import { registerLintCommand } from './commands/lint.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 import { registerPlanCommands } from './commands/plan.js';
+import { registerSchemaCommand } from './commands/schema.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 const exit = (code: number): void => {
@@ -24,6 +25,7 @@ registerWorkerCommand(program, exit);
 registerMigrateCommands(program, exit);
 registerDemoCommand(program, exit);
 registerEvacuationCommands(program, exit);
+registerSchemaCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);
