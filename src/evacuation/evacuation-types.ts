@@ -1,6 +1,5 @@
 /** The evacuation workflow's contract: input, `progress` query, report. Plain data (workflow code imports it). */
 import type { PlanRef } from '../plan/plan-ref.js';
-import type { ResolvedPlan } from '../plan/resolved.js';
 import type { PolicySpec } from './policy-schema.js';
 
 export type VmEvacuationState =
@@ -37,12 +36,6 @@ export interface EvacuationRequest {
   /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts); default 5000. */
   historyLimit?: number;
   /** Set when this run continues an earlier one. */
-  carried?: CarriedState;
-}
-
-/** What the evacuation runs: the request checked (workflows/evacuation-request.ts), defaults filled in, plan resolved. */
-export interface RunEvacuationRequest extends Required<Omit<EvacuationRequest, 'carried'>> {
-  plan: ResolvedPlan;
   carried?: CarriedState;
 }
 

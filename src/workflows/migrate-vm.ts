@@ -1,12 +1,13 @@
 import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
-import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedStep } from '../plan/resolved.js';
+import { planRefKind } from '../plan/plan-ref.js';
+import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
 import { controlQueue, hostQueue, migrationProgressSignal, progressQuery } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import { describeFailure } from './failure-info.js';
 import { renderDetails } from './details.js';
-import { checkMigrationRequest, parseMigrationBytes } from './migration-request.js';
+import { checkMigrationRequest, parseMigrationBytes, type CheckedRequest } from './migration-request.js';
 import {
   migrationFailureTypes,
   type MigrationBytes,
@@ -31,8 +32,16 @@ export const migrationProgressSignalDef = wf.defineSignal<[unknown]>(migrationPr
 export async function migrateVm(request: MigrationRequest): Promise<MigrationReport> {
   // Any client may start a run: its input is checked here, and a bad one ends the run at once, never touching a host.
   const checked = checkMigrationRequest(request, wf.workflowInfo().workflowId);
+  // `status` right after the start: answered while the plan is resolved (the run replaces this handler).
+  wf.setHandler(progressQueryDef, () => startingProgress(checked));
   const plan = await runPlan(checked.plan, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
   return new MigrationRun({ ...checked, plan }).run();
+}
+
+function startingProgress(req: CheckedRequest): MigrationProgress {
+  const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: typeof req.plan === 'string' ? req.plan : '(document)', version: 0, hash: '' };
+  const { vm, source, destination } = req;
+  return { vm, source, destination, plan: { name: plan.name, version: plan.version, hash: plan.hash }, phase: 'Starting', startedAt: new Date(wf.workflowInfo().startTime).toISOString(), steps: [], migration: null, cancelRequested: false, outcome: null };
 }
 
 /** A step whose compensation must run if the run rolls back. */
