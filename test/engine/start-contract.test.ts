@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse } from 'yaml';
+import { z } from 'zod';
+import { jsonSchema } from '../../src/cli/commands/schema.js';
 import { evacuationReport, queryEvacuation } from '../../src/client/evacuation-result.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import { migrationReport } from '../../src/client/migration-result.js';
@@ -147,6 +149,8 @@ void describe('starts from any client: bad input ends the run at once and touche
     const report = await evacuationReport(handle);
     assert.equal(report.outcome, 'completed', report.message);
     assert.equal(report.counts.migrated, 2);
+    const published = z.fromJSONSchema(jsonSchema('evacuate-result') as Parameters<typeof z.fromJSONSchema>[0]);
+    assert.deepEqual(published.safeParse(report).error?.issues, undefined, 'the report matches the published evacuate-result schema');
   });
 
   void it('a malformed migrationProgress signal is dropped: it never reaches the progress or the report', async () => {

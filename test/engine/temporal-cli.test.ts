@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
 import { execa } from 'execa';
+import { z } from 'zod';
+import { jsonSchema } from '../../src/cli/commands/schema.js';
 import { migrationReport } from '../../src/client/migration-result.js';
 import { temporalCliPath } from '../../src/temporal/dev-server.js';
 import { controlQueue } from '../../src/temporal/names.js';
@@ -40,6 +43,8 @@ void describe('starting a migration with the Temporal CLI (docs/api.md)', () => 
     assert.equal(report.outcome, 'migrated', report.message);
     assert.equal(report.plan.name, 'detach-first');
     assert.match(report.plan.hash, /^[0-9a-f]{64}$/);
+    const published = z.fromJSONSchema(jsonSchema('migrate-result') as Parameters<typeof z.fromJSONSchema>[0]);
+    assert.deepEqual(published.safeParse(report).error?.issues, undefined, 'the report matches the published migrate-result schema');
     assert.equal(env.fleet.whereIs('vm-7'), 'hostB');
   });
 
@@ -53,9 +58,16 @@ void describe('starting a migration with the Temporal CLI (docs/api.md)', () => 
     assert.equal(described.exitCode, 0, described.stderr);
     const info = JSON.parse(described.stdout) as { workflowExecutionInfo: { status: string } };
     assert.equal(info.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_FAILED');
-    const failure = await temporal.client.workflow.getHandle('migrate/vm-7').result().catch((e: unknown) => e as { cause?: { message?: string } });
+    const failure: unknown = await temporal.client.workflow
+      .getHandle('migrate/vm-7')
+      .result()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    assert.ok(failure instanceof WorkflowFailedError, String(failure));
     assert.equal(
-      (failure as { cause?: { message?: string } }).cause?.message,
+      failure.cause?.message,
       'invalid migrateVm input: source: missing (expected string); destination: missing (expected string); from: unknown field "from"; to: unknown field "to"',
     );
     assert.equal(env.fleet.whereIs('vm-7'), 'hostB', 'nothing moved');

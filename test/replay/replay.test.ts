@@ -21,6 +21,7 @@ void describe('replay of recorded migration histories', () => {
       'cancelled-during-migrate.json',
       'degraded.json',
       'migrated-fewer-upserts.json',
+      'migrated-plan-by-name.json',
       'migrated-plan-v2.json',
       'migrated.json',
       'rolled-back-at-detach-plan-v2.json',

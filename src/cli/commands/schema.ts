@@ -21,10 +21,10 @@ const schemas: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = {
 export const schemaNames = Object.keys(schemas);
 
 /** One JSON Schema (draft 2020-12) of the start contract. */
-export function jsonSchema(name: string): Record<string, unknown> {
+export function jsonSchema(name: string): object {
   const entry = schemas[name];
   if (!entry) throw new InputError(`no schema "${name}"; known: ${schemaNames.join(', ')}`);
-  return z.toJSONSchema(entry.schema, { io: entry.io, target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(entry.schema, { io: entry.io, target: 'draft-2020-12' });
 }
 
 export function schemaCommand(name: string, io: Output): number {
