@@ -43,7 +43,7 @@ export const evacuationRequestSchema = z
     plan: planRefSchema.meta({ description: "the plan every migration runs: a shipped plan's name, a plan document, or a resolved plan" }),
     candidates: z.array(hostNameSchema).min(1, { message: 'at least one destination host' }).meta({ description: 'hosts that may receive VMs' }),
     queuePrefix: queuePrefixSchema,
-    historyLimit: z.int().min(100).max(50_000).default(5000).meta({ description: 'continue-as-new once the history holds this many events' }),
+    historyLimit: z.int().min(50, { message: 'at least 50 (fewer leaves a run no room to start a migration before it continues as new)' }).max(50_000).default(5000).meta({ description: 'continue-as-new once the history holds this many events' }),
     carried: carriedSchema.optional().meta({ description: 'set by the run itself when it continues as new; never by a client' }),
   })
   .meta({ id: 'EvacuationRequest', title: 'evacuateHost input' });
