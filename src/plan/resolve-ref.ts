@@ -40,7 +40,7 @@ export async function shippedPlanNames(): Promise<string[]> {
 async function resolveName(name: string, catalog: Catalog): Promise<RefResolution> {
   const shipped = await shippedPlanNames();
   if (!planNamePattern.test(name) || !shipped.includes(name)) {
-    return { ok: false, problems: [`plan: no shipped plan "${name}" (shipped plans: ${shipped.join(', ')}); or send a plan document`] };
+    return { ok: false, problems: [`plan: no shipped plan ${JSON.stringify(name.slice(0, 80))} (shipped plans: ${shipped.join(', ')}); or send a plan document`] };
   }
   const loaded = await loadPlan(name, catalog);
   return loaded.ok ? { ok: true, plan: loaded.resolved } : { ok: false, problems: loaded.problems.map((p) => `plan (${name}): ${p}`) };

@@ -5,7 +5,7 @@ import { policySchema } from '../evacuation/policy-schema.js';
 import type { EvacuationRequest } from '../evacuation/evacuation-types.js';
 import { planRefProblems, planRefSchema } from '../plan/plan-ref.js';
 import { evacuationWorkflowId, hostNamePattern } from '../temporal/names.js';
-import { invalidInput, invalidInputType } from './invalid-input.js';
+import { invalidInput, invalidInputType, quoted } from './invalid-input.js';
 import { hostNameSchema, queuePrefixSchema, vmNameSchema } from './migration-request.js';
 
 /** evacuateHost's inputs as any client may send them, checked inside the run: its start input and its updates' arguments. */
@@ -60,11 +60,11 @@ export function checkEvacuationRequest(raw: unknown, workflowId: string): Checke
   if (typeof raw === 'object' && raw !== null) problems.push(...planRefProblems(fields.plan));
   const host = fields.host;
   if (typeof host === 'string' && Array.isArray(fields.candidates)) {
-    fields.candidates.forEach((c, i) => c === host && problems.push(`candidates[${i}]: ${JSON.stringify(host)} is the host being drained; it cannot receive its own VMs`));
+    fields.candidates.forEach((c, i) => c === host && problems.push(`candidates[${i}]: ${quoted(host)} is the host being drained; it cannot receive its own VMs`));
   }
   if (typeof host === 'string' && hostNamePattern.test(host) && workflowId !== evacuationWorkflowId(host)) {
     const expected = evacuationWorkflowId(host);
-    problems.push(`workflow id: ${JSON.stringify(workflowId)} is not "${expected}"; start the run with workflow id ${expected} (one evacuation per host at a time)`);
+    problems.push(`workflow id: ${quoted(workflowId)} is not "${expected}"; start the run with workflow id ${expected} (one evacuation per host at a time)`);
   }
   if (!parsed.success || problems.length) throw invalidInput('invalid evacuateHost input', problems);
   return { ...parsed.data, plan: parsed.data.plan as EvacuationRequest['plan'] };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatZodIssues } from '../config/zod-problems.js';
 import { planRefProblems, planRefSchema } from '../plan/plan-ref.js';
 import { defaultQueuePrefix, hostNamePattern, migrationWorkflowId, vmNamePattern } from '../temporal/names.js';
-import { invalidInput } from './invalid-input.js';
+import { invalidInput, quoted } from './invalid-input.js';
 import type { MigrationBytes, MigrationRequest } from './migration-types.js';
 
 /**
@@ -45,11 +45,11 @@ export function checkMigrationRequest(raw: unknown, workflowId: string): Checked
   const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   if (typeof raw === 'object' && raw !== null) problems.push(...planRefProblems(fields.plan));
   if (typeof fields.source === 'string' && fields.source === fields.destination) {
-    problems.push(`destination: must differ from the source (both are ${JSON.stringify(fields.source)})`);
+    problems.push(`destination: must differ from the source (both are ${quoted(fields.source)})`);
   }
   if (typeof fields.vm === 'string' && vmNamePattern.test(fields.vm) && workflowId !== migrationWorkflowId(fields.vm)) {
     const expected = migrationWorkflowId(fields.vm);
-    problems.push(`workflow id: ${JSON.stringify(workflowId)} is not "${expected}"; start the run with workflow id ${expected} (one migration per VM at a time)`);
+    problems.push(`workflow id: ${quoted(workflowId)} is not "${expected}"; start the run with workflow id ${expected} (one migration per VM at a time)`);
   }
   if (!parsed.success || problems.length) throw invalidInput('invalid migrateVm input', problems);
   return { ...parsed.data, plan: parsed.data.plan as MigrationRequest['plan'] };

@@ -39,6 +39,12 @@ void describe('starting a migration with the Temporal CLI (docs/api.md)', () => 
   void it('a plan name is all it takes: the run resolves it and migrates', async () => {
     const started = await cli('migrate/vm-7', { vm: 'vm-7', source: 'hostA', destination: 'hostB', plan: 'detach-first', queuePrefix: env.queuePrefix });
     assert.equal(started.exitCode, 0, started.stderr);
+    const waited = await execa(temporalCliPath, ['workflow', 'result', '--workflow-id', 'migrate/vm-7', '--address', temporal.address, '--namespace', temporal.namespace], {
+      reject: false,
+      timeout: 30_000,
+    });
+    assert.equal(waited.exitCode, 0, waited.stderr);
+    assert.match(waited.stdout, /"outcome":\s*"migrated"/, waited.stdout);
     const report = await migrationReport(temporal.client.workflow.getHandle<typeof migrateVm>('migrate/vm-7'));
     assert.equal(report.outcome, 'migrated', report.message);
     assert.equal(report.plan.name, 'detach-first');
