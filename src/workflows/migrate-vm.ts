@@ -7,7 +7,7 @@ import { controlQueue, hostQueue, migrationProgressSignal, progressQuery } from 
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import { describeFailure } from './failure-info.js';
 import { renderDetails } from './details.js';
-import { checkMigrationRequest, parseMigrationBytes, type CheckedRequest } from './migration-request.js';
+import { checkMigrationRequest, parseMigrationBytes, type CheckedMigrationRequest } from './migration-request.js';
 import {
   migrationFailureTypes,
   type MigrationBytes,
@@ -38,7 +38,7 @@ export async function migrateVm(request: MigrationRequest): Promise<MigrationRep
   return new MigrationRun({ ...checked, plan }).run();
 }
 
-function startingProgress(req: CheckedRequest): MigrationProgress {
+function startingProgress(req: CheckedMigrationRequest): MigrationProgress {
   const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: typeof req.plan === 'string' ? req.plan : '(document)', version: 0, hash: '' };
   const { vm, source, destination } = req;
   return { vm, source, destination, plan: { name: plan.name, version: plan.version, hash: plan.hash }, phase: 'Starting', startedAt: new Date(wf.workflowInfo().startTime).toISOString(), steps: [], migration: null, cancelRequested: false, outcome: null };

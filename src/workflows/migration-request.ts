@@ -36,10 +36,10 @@ export const migrationRequestSchema = z
 /** The plan is checked on its own (plan-ref.ts), so its problems name the form it was sent in. */
 const envelope = migrationRequestSchema.extend({ plan: z.unknown().optional() });
 
-export type CheckedRequest = Omit<MigrationRequest, 'queuePrefix'> & { queuePrefix: string };
+export type CheckedMigrationRequest = Omit<MigrationRequest, 'queuePrefix'> & { queuePrefix: string };
 
 /** The request with its defaults, or the InvalidInput failure naming every problem (the run's id included). */
-export function checkMigrationRequest(raw: unknown, workflowId: string): CheckedRequest {
+export function checkMigrationRequest(raw: unknown, workflowId: string): CheckedMigrationRequest {
   const parsed = envelope.safeParse(raw);
   const problems = parsed.success ? [] : formatZodIssues(parsed.error.issues);
   const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
