@@ -6,6 +6,7 @@ import { registerLedgerCommands } from './commands/ledger.js';
 import { registerLintCommand } from './commands/lint.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 import { registerPlanCommands } from './commands/plan.js';
+import { registerSchemaCommand } from './commands/schema.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { errorReport } from './error-report.js';
 
@@ -26,6 +27,7 @@ registerMigrateCommands(program, exit);
 registerDemoCommand(program, exit);
 registerEvacuationCommands(program, exit);
 registerLedgerCommands(program, exit);
+registerSchemaCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { InputError, VfmigrateError } from '../errors.js';
 import { defaultPolicyFile, loadPolicy } from '../evacuation/policy.js';
 import type { EvacuationRequest } from '../evacuation/evacuation-types.js';
-import { controlQueue, hostNamePattern, hostQueue } from '../temporal/names.js';
+import { controlQueue, evacuationWorkflowId, hostNamePattern, hostQueue } from '../temporal/names.js';
 import { EvacuatedHost, EvacuationState } from '../temporal/search-attributes.js';
 import type { evacuateHost as evacuateHostWorkflow } from '../workflows/evacuate-host.js';
 import { runLink } from './ui-link.js';
@@ -35,9 +35,7 @@ export class EvacuationAlreadyRunningError extends VfmigrateError {
   readonly retryable = false;
 }
 
-export function evacuationWorkflowId(host: string): string {
-  return `evacuate/${host}`;
-}
+export { evacuationWorkflowId };
 
 /** Checks the policy and the fleet, then starts draining `host` (one evacuation per host at a time). */
 export async function evacuateHost(client: Client, opts: EvacuateOptions): Promise<StartedEvacuation> {

@@ -1,5 +1,5 @@
 /** The evacuation workflow's contract: input, `progress` query, report. Plain data (workflow code imports it). */
-import type { ResolvedPlan } from '../plan/resolved.js';
+import type { PlanRef } from '../plan/plan-ref.js';
 import type { PolicySpec } from './policy-schema.js';
 
 export type VmEvacuationState =
@@ -27,13 +27,14 @@ export interface EvacuationRequest {
   host: string;
   policyName: string;
   policy: PolicySpec;
-  /** The plan every child migration runs, resolved and frozen at the start. */
-  plan: ResolvedPlan;
+  /** The plan every child migration runs: a name or document is resolved (and any plan checked) at the start. */
+  plan: PlanRef;
   /** Hosts that may receive VMs (include/exclude already applied; never the drained host). */
   candidates: string[];
-  queuePrefix: string;
-  /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts). */
-  historyLimit: number;
+  /** Default `vfmigrate`. */
+  queuePrefix?: string;
+  /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts); default 5000. */
+  historyLimit?: number;
   /** Set when this run continues an earlier one. */
   carried?: CarriedState;
 }

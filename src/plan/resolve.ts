@@ -18,7 +18,17 @@ type Catalog = ReadonlyMap<string, ActivityDefinition<unknown>>;
 export function resolvePlan(plan: Plan, catalog: Catalog): ResolvedPlan {
   const pivotIndex = plan.spec.steps.findIndex((s) => !isGroup(s) && s.pivot === true);
   const steps = plan.spec.steps.map((s, i) => resolveStep(s, catalog, i > pivotIndex ? retryAfterPivot : retryBeforePivot));
-  return { name: plan.metadata.name, version: plan.metadata.version, hash: planHash(plan), steps };
+  const { name, version } = plan.metadata;
+  return { name, version, hash: resolvedPlanHash({ name, version, steps }), steps };
+}
+
+/**
+ * What a ResolvedPlan's `hash` is: sha256 of the canonical JSON of exactly what the run executes, so a
+ * run can check a resolved plan it is handed (a hash of the source document could not be checked from the
+ * resolved form). It names what runs, not the YAML: the same plan hashes the same whatever its layout.
+ */
+export function resolvedPlanHash(plan: Pick<ResolvedPlan, 'name' | 'version' | 'steps'>): string {
+  return planHash({ name: plan.name, version: plan.version, steps: plan.steps });
 }
 
 function resolveStep(step: Step, catalog: Catalog, retry: ResolvedRetry): ResolvedStep {

@@ -1,7 +1,8 @@
 /**
- * A validated plan with every default filled in: what the interpreter workflow runs. Resolving on the
- * client and freezing the result into the run means a running migration never changes behaviour when
- * vfmigrate's defaults change in a later release. Plain data only: workflow code imports these types.
+ * A validated plan with every default filled in: what the interpreter workflow runs. Resolved once, at the
+ * start (by the client, or by the run's first activity from a plan's name or document), and frozen into the
+ * run's history, so a running migration never changes behaviour when vfmigrate's defaults change in a later
+ * release. Plain data only: workflow code imports these types.
  */
 import type { HostRole } from './schema.js';
 
@@ -50,7 +51,7 @@ export type ResolvedStep = ResolvedActivityStep | ResolvedGroupStep;
 export interface ResolvedPlan {
   name: string;
   version: number;
-  /** sha256 of the plan's canonical JSON: the same plan hashes the same whatever its YAML layout. */
+  /** sha256 of the canonical JSON of {name, version, steps} (see resolvedPlanHash): checkable from this form alone. */
   hash: string;
   steps: ResolvedStep[];
 }

@@ -18,6 +18,11 @@ export function migrationWorkflowId(vm: string): string {
   return `migrate/${vm}`;
 }
 
+/** One evacuation per host at a time, likewise. */
+export function evacuationWorkflowId(host: string): string {
+  return `evacuate/${host}`;
+}
+
 export const migrationProgressSignal = 'migrationProgress';
 export const progressQuery = 'progress';
 

@@ -1,4 +1,5 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { controlActivities } from '../activities/resolve-migration-plan.js';
 import { controlQueue } from '../temporal/names.js';
 import { workflowBundle } from './workflow-bundle.js';
 
@@ -9,13 +10,14 @@ export interface ControlWorkerOptions {
   identity?: string;
 }
 
-/** Runs the workflows (migrations, and later evacuations) on the control queue. */
+/** Runs the workflows (migrations and evacuations) on the control queue, and the activity resolving their plans. */
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: controlQueue(opts.queuePrefix),
     workflowBundle: await workflowBundle(),
+    activities: controlActivities,
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
 }

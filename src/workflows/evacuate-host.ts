@@ -14,7 +14,10 @@ import {
 } from '../evacuation/evacuation-types.js';
 import { controlQueue, hostQueue, migrationWorkflowId, progressQuery } from '../temporal/names.js';
 import { DestinationHost, EvacuatedHost, EvacuationState, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import type { ResolvedPlan } from '../plan/resolved.js';
+import { checkEvacuationRequest, noArguments, type CheckedEvacuationRequest } from './evacuation-request.js';
 import type { migrateVm } from './migrate-vm.js';
+import { runPlan } from './run-plan.js';
 import { reportInFailure } from './report-in-failure.js';
 import type { MigrationReport, MigrationRequest } from './migration-types.js';
 
@@ -28,8 +31,14 @@ export const resumeUpdate = wf.defineUpdate<EvacuationProgress>('resume');
  * or a stop only stops new migrations. Continues as new between batches on hosts with many VMs.
  */
 export async function evacuateHost(request: EvacuationRequest): Promise<EvacuationReport> {
-  return new Evacuation(request).run();
+  // Any client may start one: a bad input ends the run at once, before any host is asked anything.
+  return new Evacuation(checkEvacuationRequest(request, wf.workflowInfo().workflowId)).run();
 }
+
+/** Changes that alter the commands a run issues, each guarded with `patched()` (see migrate-vm.ts). */
+const patches = {
+  resolvePlanInRun: 'resolve-and-check-plan-in-run',
+} as const;
 
 /** How long a destination's worker gets to pick up a capacity question before the host counts as unavailable. */
 const capacityTimeout = '10s';
@@ -50,8 +59,11 @@ class Evacuation {
   private readonly startedAt: string;
   private readonly runs: number;
   private readonly id = wf.workflowInfo().workflowId;
+  /** The plan every child runs: resolved and checked by the run's first activity (see `run`). */
+  private plan: ResolvedPlan | null = null;
 
-  constructor(private readonly req: EvacuationRequest) {
+  /** Handlers are set before the first await: an update or query sent right after the start finds them. */
+  constructor(private readonly req: CheckedEvacuationRequest) {
     const carried = req.carried;
     this.vms = carried?.vms ?? [];
     this.unavailable = carried?.unavailable ?? [];
@@ -60,16 +72,24 @@ class Evacuation {
     this.startedAt = carried?.startedAt ?? new Date().toISOString();
     this.runs = (carried?.runs ?? 0) + 1;
     wf.setHandler(evacuationProgressQuery, () => this.progress());
-    wf.setHandler(pauseUpdate, () => {
-      this.paused = true;
-      this.changed();
-      return this.progress();
-    });
-    wf.setHandler(resumeUpdate, () => {
-      this.paused = false;
-      this.changed();
-      return this.progress();
-    });
+    wf.setHandler(
+      pauseUpdate,
+      () => {
+        this.paused = true;
+        this.changed();
+        return this.progress();
+      },
+      { validator: (...args: unknown[]) => noArguments('pause', args) },
+    );
+    wf.setHandler(
+      resumeUpdate,
+      () => {
+        this.paused = false;
+        this.changed();
+        return this.progress();
+      },
+      { validator: (...args: unknown[]) => noArguments('resume', args) },
+    );
     wf.CancellationScope.current().cancelRequested.catch(() => {
       this.cancelled = this.stopping = true;
       this.changed();
@@ -77,7 +97,8 @@ class Evacuation {
   }
 
   /** The evacuation is never cancelled mid-step: a cancel only stops new migrations (see the handler above). */
-  run(): Promise<EvacuationReport> {
+  async run(): Promise<EvacuationReport> {
+    this.plan = await runPlan(this.req.plan, this.req.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid evacuateHost input');
     return wf.CancellationScope.nonCancellable(() => this.drive());
   }
 
@@ -211,7 +232,8 @@ class Evacuation {
   }
 
   private async migrate(entry: VmEntry, destination: string): Promise<{ state: VmEvacuationState; message: string }> {
-    const request: MigrationRequest = { vm: entry.vm, source: this.req.host, destination, plan: this.req.plan, queuePrefix: this.req.queuePrefix };
+    const plan = this.resolvedPlan();
+    const request: MigrationRequest = { vm: entry.vm, source: this.req.host, destination, plan, queuePrefix: this.req.queuePrefix };
     let child: wf.ChildWorkflowHandle<typeof migrateVm>;
     try {
       child = await wf.startChild<typeof migrateVm>('migrateVm', {
@@ -228,8 +250,8 @@ class Evacuation {
           { key: DestinationHost, value: destination },
           { key: MigrationPhase, value: 'Starting' },
         ],
-        memo: { planName: this.req.plan.name, planVersion: this.req.plan.version, planHash: this.req.plan.hash, evacuation: this.id },
-        staticSummary: `${entry.vm}: ${this.req.host} → ${destination}, plan ${this.req.plan.name} v${this.req.plan.version} (evacuation of ${this.req.host})`,
+        memo: { planName: plan.name, planVersion: plan.version, planHash: plan.hash, evacuation: this.id },
+        staticSummary: `${entry.vm}: ${this.req.host} → ${destination}, plan ${plan.name} v${plan.version} (evacuation of ${this.req.host})`,
       });
     } catch (err) {
       await this.onHost(destination, '1m').releaseClaim(entry.vm, this.id);
@@ -302,7 +324,12 @@ class Evacuation {
 
   private continueAsNew(): Promise<never> {
     const carried: CarriedState = { vms: this.vms, startedAt: this.startedAt, paused: this.paused, stopping: this.stopping, unavailable: this.unavailable, runs: this.runs };
-    return wf.continueAsNew<typeof evacuateHost>({ ...this.req, carried });
+    return wf.continueAsNew<typeof evacuateHost>({ ...this.req, plan: this.resolvedPlan(), carried });
+  }
+
+  private resolvedPlan(): ResolvedPlan {
+    if (!this.plan) throw new Error('evacuation: the plan is used before it was resolved');
+    return this.plan;
   }
 
   private finish(): EvacuationReport {

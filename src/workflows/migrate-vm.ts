@@ -1,11 +1,13 @@
 import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
-import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedStep } from '../plan/resolved.js';
+import { planRefKind } from '../plan/plan-ref.js';
+import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
 import { controlQueue, hostQueue, migrationProgressSignal, progressQuery } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import { describeFailure } from './failure-info.js';
 import { renderDetails } from './details.js';
+import { checkMigrationRequest, parseMigrationBytes, type CheckedMigrationRequest } from './migration-request.js';
 import {
   migrationFailureTypes,
   type MigrationBytes,
@@ -13,12 +15,14 @@ import {
   type MigrationReport,
   type MigrationRequest,
   type Outcome,
+  type RunRequest,
   type StepError,
 } from './migration-types.js';
+import { runPlan } from './run-plan.js';
 import { StepTracker } from './step-tracker.js';
 
 export const progressQueryDef = wf.defineQuery<MigrationProgress>(progressQuery);
-export const migrationProgressSignalDef = wf.defineSignal<[MigrationBytes]>(migrationProgressSignal);
+export const migrationProgressSignalDef = wf.defineSignal<[unknown]>(migrationProgressSignal);
 
 /**
  * The interpreter: runs any valid MigrationPlan as a saga. Before the pivot a failure (or a cancel)
@@ -26,7 +30,18 @@ export const migrationProgressSignalDef = wf.defineSignal<[MigrationBytes]>(migr
  * fails leaves the VM on the destination, degraded, and says so.
  */
 export async function migrateVm(request: MigrationRequest): Promise<MigrationReport> {
-  return new MigrationRun(request).run();
+  // Any client may start a run: its input is checked here, and a bad one ends the run at once, never touching a host.
+  const checked = checkMigrationRequest(request, wf.workflowInfo().workflowId);
+  // `status` right after the start: answered while the plan is resolved (the run replaces this handler).
+  wf.setHandler(progressQueryDef, () => startingProgress(checked));
+  const plan = await runPlan(checked.plan, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
+  return new MigrationRun({ ...checked, plan }).run();
+}
+
+function startingProgress(req: CheckedMigrationRequest): MigrationProgress {
+  const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: typeof req.plan === 'string' ? req.plan : '(document)', version: 0, hash: '' };
+  const { vm, source, destination } = req;
+  return { vm, source, destination, plan: { name: plan.name, version: plan.version, hash: plan.hash }, phase: 'Starting', startedAt: new Date(wf.workflowInfo().startTime).toISOString(), steps: [], migration: null, cancelRequested: false, outcome: null };
 }
 
 /** A step whose compensation must run if the run rolls back. */
@@ -49,11 +64,17 @@ class MigrationRun {
   private searchPhase = '';
   private readonly startedAt = Date.now();
 
-  constructor(private readonly req: MigrationRequest) {
+  constructor(private readonly req: RunRequest) {
     this.tracker = new StepTracker(flattenSteps(req.plan.steps), (call) => this.runsOn(call));
     wf.setHandler(progressQueryDef, () => this.progress());
-    wf.setHandler(migrationProgressSignalDef, (bytes) => {
-      this.migration = bytes;
+    // Anyone can signal a run: a malformed report is dropped (a throw here would fail the workflow task).
+    wf.setHandler(migrationProgressSignalDef, (raw) => {
+      const parsed = parseMigrationBytes(raw);
+      if (!parsed.ok) {
+        wf.log.warn('ignored a malformed migrationProgress signal', { problems: parsed.problems });
+        return;
+      }
+      this.migration = parsed.bytes;
       this.publishDetails();
     });
     wf.CancellationScope.current().cancelRequested.catch(() => {
@@ -299,6 +320,7 @@ const patches = {
   fewerUpserts: 'fewer-search-attribute-upserts',
   skipIncapable: 'skip-steps-a-host-cannot-do',
   coarsePhases: 'coarse-migration-phase-attribute',
+  resolvePlanInRun: 'resolve-and-check-plan-in-run',
 } as const;
 
 const phaseOf: Record<Outcome, string> = {

@@ -2,17 +2,24 @@
  * The migration workflow's contract with clients: its input, its `progress` query and its report.
  * Plain data: workflow code, the client and the CLI all import these types.
  */
+import type { PlanRef } from '../plan/plan-ref.js';
 import type { ResolvedPlan } from '../plan/resolved.js';
 import type { HostRole } from '../plan/schema.js';
 
+/** The run's input (checked in the run: migration-request.ts; published as JSON Schema: docs/api.md). */
 export interface MigrationRequest {
   vm: string;
   source: string;
   destination: string;
-  /** Resolved on the client and frozen into the run. */
-  plan: ResolvedPlan;
+  /** A shipped plan's name, a plan document or a resolved plan; the run resolves it and records the result. */
+  plan: PlanRef;
   /** Task queue prefix the hosts' workers poll under (default `vfmigrate`). */
-  queuePrefix: string;
+  queuePrefix?: string;
+}
+
+/** What the interpreter runs: the request checked, its defaults filled in, its plan resolved and checked. */
+export interface RunRequest extends Required<MigrationRequest> {
+  plan: ResolvedPlan;
 }
 
 export type StepState =

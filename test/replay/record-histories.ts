@@ -7,7 +7,10 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import { migrationReport, queryProgress } from '../../src/client/migration-result.js';
+import { controlQueue, migrationWorkflowId } from '../../src/temporal/names.js';
+import type { migrateVm } from '../../src/workflows/migrate-vm.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import { ModelEnv } from '../support/model-env.js';
 import { planWith, quickForward } from '../support/plans.js';
@@ -73,5 +76,16 @@ await record('degraded', async (env) => {
   const run = await env.migrate('vm-h', 'hostA', 'hostB', { plan: planWith('sriov-live-migration', { 'attach-vf': quickForward }) });
   await migrationReport(run.handle);
   return run;
+});
+// Patch "resolve-and-check-plan-in-run": started by plan name, as the Temporal CLI or another SDK would.
+await record('migrated-plan-by-name', async (env) => {
+  const workflowId = migrationWorkflowId('vm-h');
+  const handle = await temporal.client.workflow.start('migrateVm', {
+    args: [{ vm: 'vm-h', source: 'hostA', destination: 'hostB', plan: 'sriov-live-migration', queuePrefix: env.queuePrefix }],
+    taskQueue: controlQueue(env.queuePrefix),
+    workflowId,
+  });
+  await migrationReport(handle as WorkflowHandle<typeof migrateVm>);
+  return { workflowId };
 });
 await temporal.close();

@@ -21,6 +21,7 @@ void describe('replay of recorded migration histories', () => {
       'cancelled-during-migrate.json',
       'degraded.json',
       'migrated-fewer-upserts.json',
+      'migrated-plan-by-name.json',
       'migrated-plan-v2.json',
       'migrated.json',
       'rolled-back-at-detach-plan-v2.json',
@@ -32,7 +33,9 @@ void describe('replay of recorded migration histories', () => {
     void it(file, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
       assert.ok((history.events?.length ?? 0) > 10, 'a real history');
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+      // The recorded run's own id: the workflow checks it (one migration per VM).
+      const workflowId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? 'migrate/vm-h';
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
     });
   }
 });
