@@ -25,7 +25,8 @@ rm -rf "$venv"
 if ! python3 -m venv "$venv" 2>/dev/null; then
   # Debian and Ubuntu ship venv (ensurepip) separately.
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    apt-get install -y python3-venv >/dev/null
+    # A fresh machine may have no package lists yet.
+    apt-get install -y python3-venv >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y python3-venv >/dev/null; }
     rm -rf "$venv"
     python3 -m venv "$venv"
   else
