@@ -1,19 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
-import {
-  migrateArgs,
-  migrationOutProgress,
-  parseStatesAndXml,
-  parseJobInfo,
-  parseNodeMemStats,
-  runState,
-  vfHoldersOf,
-} from '../../src/hypervisor/virsh.js';
+import { migrateArgs } from '../../src/hypervisor/virsh-migrate-args.js';
+import { migrationOutProgress, parseStatesAndXml, parseJobInfo, parseNodeMemStats, runState } from '../../src/hypervisor/virsh-output.js';
 import { fdbArgs, vfMacArgs } from '../../src/network/ip-host-network.js';
-
-const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
 
 // Outputs as printed by virsh 9.0.0 on the testbed.
 const RUNNING_JOB = `Job type: 2
@@ -91,24 +80,6 @@ void describe('virsh output parsing', () => {
 
   void it('maps domstate words to run states', () => {
     assert.deepEqual(['running\n\n', 'idle', 'paused', 'shut off', 'in shutdown', 'crashed'].map(runState), ['running', 'running', 'paused', 'shutoff', 'other', 'other']);
-  });
-});
-
-void describe('vfHoldersOf', () => {
-  void it('books the PCI address of a teamed VF', () => {
-    const d = parseDomainXml(readFileSync(new URL('valid-hostdev.xml', FIXTURES), 'utf8'));
-    assert.deepEqual(vfHoldersOf(d, 'hostdev'), [{ vm: 'web-01', pciAddress: '0000:3b:02.1' }]);
-  });
-
-  void it('books the emulated primary without an address', () => {
-    const d = parseDomainXml(readFileSync(new URL('valid-testbed.xml', FIXTURES), 'utf8'));
-    assert.deepEqual(vfHoldersOf(d, 'emulated'), [{ vm: 'vfm-guest', pciAddress: null }]);
-    assert.deepEqual(vfHoldersOf({ ...d, interfaces: d.interfaces.filter((n) => n.model === 'virtio') }, 'emulated'), []);
-  });
-
-  void it('books a VF passed through without teaming', () => {
-    const d = parseDomainXml(readFileSync(new URL('vf-without-teaming.xml', FIXTURES), 'utf8'));
-    assert.ok(vfHoldersOf(d, 'hostdev').some((h) => h.pciAddress !== null));
   });
 });
 
