@@ -3,39 +3,7 @@ import assert from 'node:assert/strict';
 import { migrateArgs } from '../../src/hypervisor/virsh-migrate-args.js';
 import { migrationOutProgress, parseStatesAndXml, parseJobInfo, parseNodeMemStats, runState } from '../../src/hypervisor/virsh-output.js';
 import { fdbArgs, vfMacArgs } from '../../src/network/ip-host-network.js';
-
-// Outputs as printed by virsh 9.0.0 on the testbed.
-const RUNNING_JOB = `Job type: 2
-
-operation: 5
-time_elapsed: 1139
-downtime: 44
-setup_time: 2
-data_total: 268967936
-data_processed: 88769794
-data_remaining: 0
-memory_total: 268967936
-memory_iteration: 3
-`;
-
-const COMPLETED_IN = `Job type: 3
-
-operation: 4
-time_elapsed: 1154
-time_elapsed_net: 1141
-downtime: 86
-downtime_net: 73
-setup_time: 2
-data_total: 268967936
-data_processed: 88769794
-data_remaining: 0
-`;
-
-const NODEMEMSTATS = `total  :             24683656 KiB
-free   :             23077004 KiB
-buffers:                 9828 KiB
-cached :              1051668 KiB
-`;
+import { COMPLETED_IN, NODEMEMSTATS, RUNNING_JOB } from '../support/libvirt-texts.js';
 
 void describe('virsh output parsing', () => {
   void it('reads a running outgoing migration job as progress', () => {
