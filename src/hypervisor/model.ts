@@ -355,6 +355,7 @@ export class ModelHypervisor implements Hypervisor {
       dest.vms.set(vm, v);
       return { durationMs: Math.round(performance.now() - started), dataProcessedBytes: total, downtimeMs: 0, alreadyThere: false };
     })();
+    // Whoever follows the job awaits `done` and gets its failure; this only spares an unfollowed job an unhandled rejection.
     done.catch(() => undefined);
     const job: Job = { vm, target: target.host, progress, done, abort: () => (aborted = true) };
     this.host().jobs.set(vm, job);

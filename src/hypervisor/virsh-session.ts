@@ -110,6 +110,7 @@ export class VirshSession {
     const mine = (stream: 'stdout' | 'stderr') => (chunk: string) => void (this.proc === proc && this.onData(stream, chunk));
     proc.stdout.setEncoding('utf8').on('data', mine('stdout'));
     proc.stderr.setEncoding('utf8').on('data', mine('stderr'));
+    // A write to a virsh that died fails with EPIPE; the exit handler below already fails the call, with virsh's reason.
     proc.stdin.on('error', () => undefined);
     proc.on('exit', (code, signal) => {
       if (this.proc !== proc) return;

@@ -4,10 +4,11 @@
  * live state first (so a retry never acts twice) and confirms its effect in the live XML before returning.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DomainDescription, NetInterface } from '../domain/description.js';
+import type { DomainDescription } from '../domain/description.js';
+import { nicByAlias, primaryIn, sameBacking, vfHoldersOf } from '../domain/device-facts.js';
 import { interfaceXml, interfaceXmlWithLink, primaryInterfaceXml } from '../domain/interface-xml.js';
 import { parseDomainXml } from '../domain/parse-domain-xml.js';
-import { findTeamingPair, type PrimaryMode } from '../domain/teaming.js';
+import type { PrimaryMode } from '../domain/teaming.js';
 import {
   ConnectionFailedError,
   DeviceStuckError,
@@ -32,11 +33,13 @@ import type {
   VmDescription,
   VmSummary,
 } from './hypervisor.js';
-import { classifyVirshError, runVirsh, sessionErrors, withXmlFile } from './virsh-command.js';
+import { classifyVirshError, sessionErrors, withXmlFile } from './virsh-command.js';
+import { migrateArgs } from './virsh-migrate-args.js';
+import { migrationOutProgress, parseJobInfo, parseNodeMemStats, parseStatesAndXml, runState } from './virsh-output.js';
+import { virshConnection, type ConnectVirsh, type VirshEndpoint, type VirshRunner } from './virsh-runner.js';
 import { uuidPattern } from '../domain/libvirt-names.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 import { quoted } from '../util/printable.js';
-import { VirshSessionPool } from './virsh-session-pool.js';
-import { VirshSession } from './virsh-session.js';
 
 export interface VirshHypervisorOptions {
   hostName: string;
@@ -51,6 +54,8 @@ export interface VirshHypervisorOptions {
   pollMs?: number;
   /** How often a running migration job is polled for progress. Default 500 ms. */
   progressMs?: number;
+  /** Where the adapter says what it retried, ignored or decided, and why. */
+  log?: Logger;
 }
 
 /**
@@ -66,18 +71,24 @@ export class VirshHypervisor implements Hypervisor {
   private readonly timeoutMs: number;
   private readonly pollMs: number;
   private readonly progressMs: number;
+  private readonly log: Logger;
   /** Every short call goes through long-lived virsh sessions; `virsh migrate` gets a process of its own. */
-  private readonly sessions: VirshSessionPool;
-  private readonly targets = new Map<string, VirshSessionPool>();
+  private readonly sessions: VirshRunner;
+  private readonly targets = new Map<string, VirshRunner>();
 
-  constructor(opts: VirshHypervisorOptions) {
+  /** `connect` reaches virsh: tests script it; everything else takes the default, which enforces virsh-arguments.ts. */
+  constructor(
+    opts: VirshHypervisorOptions,
+    private readonly connect: ConnectVirsh = virshConnection,
+  ) {
     this.hostName = opts.hostName;
     this.uri = opts.uri;
     this.primaryMode = opts.primaryMode;
     this.timeoutMs = opts.commandTimeoutMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 25;
     this.progressMs = opts.progressMs ?? 500;
-    this.sessions = new VirshSessionPool(() => new VirshSession(opts.uri, opts.hostName));
+    this.log = opts.log ?? silentLogger;
+    this.sessions = connect({ uri: opts.uri, host: opts.hostName }, 4);
   }
 
   // ---- inventory -------------------------------------------------------------------------------
@@ -125,7 +136,10 @@ export class VirshHypervisor implements Hypervisor {
   private async eachDomain(uuids: string[], commands: (uuid: string) => string[][]): Promise<{ stdout: string }> {
     if (!uuids.length) return { stdout: '' };
     const { stdout, stderr } = await this.sessions.run(uuids.flatMap(commands), this.timeoutMs);
-    const failures = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '' && !(classifyVirshError(l, this.hostName) instanceof VmNotFoundError));
+    const lines = (sessionErrors(stderr) ?? '').split('\n').filter((l) => l.trim() !== '');
+    const gone = lines.filter((l) => classifyVirshError(l, this.hostName) instanceof VmNotFoundError);
+    if (gone.length) this.log.debug('domains that went away while every domain was read are left out', { host: this.hostName, errors: gone });
+    const failures = lines.filter((l) => !gone.includes(l));
     if (failures.length) throw classifyVirshError(failures.join('\n'), this.hostName, 'virsh (every domain)');
     return { stdout };
   }
@@ -150,7 +164,10 @@ export class VirshHypervisor implements Hypervisor {
     const deadline = Date.now() + opts.deadlineMs;
     const inLive = await this.requestDetach(vm, alias).catch((err: unknown) => {
       // The device left between our look and our request (an earlier unplug completing): look again.
-      if (err instanceof InvalidOperationError && err.message.includes('no device found with alias')) return this.requestDetach(vm, alias);
+      if (err instanceof InvalidOperationError && err.message.includes('no device found with alias')) {
+        this.log.info('the device left between our look and our detach request: looking again', { host: this.hostName, vm, alias, error: err.message });
+        return this.requestDetach(vm, alias);
+      }
       throw err;
     });
     if (!inLive) return;
@@ -180,7 +197,15 @@ export class VirshHypervisor implements Hypervisor {
     const deadline = Date.now() + opts.deadlineMs;
     const inLive = await this.requestAttach(vm, primary).catch((err: unknown) => {
       // Another attempt attached it between our look and our request: look again.
-      if (err instanceof InvalidOperationError && err.message.includes('non unique alias')) return this.requestAttach(vm, primary);
+      if (err instanceof InvalidOperationError && err.message.includes('non unique alias')) {
+        this.log.info('the primary was attached between our look and our attach request: looking again', {
+          host: this.hostName,
+          vm,
+          alias: primary.alias,
+          error: err.message,
+        });
+        return this.requestAttach(vm, primary);
+      }
       throw err;
     });
     if (inLive) return;
@@ -243,7 +268,10 @@ export class VirshHypervisor implements Hypervisor {
       return migrationOutProgress(parseJobInfo(await this.virsh(['domjobinfo', '--domain', vm, '--rawstats'])));
     } catch (err) {
       // Gone, or shut off while a finished migration is being cleaned up: no job either way.
-      if (err instanceof VmNotFoundError || err instanceof InvalidOperationError) return null;
+      if (err instanceof VmNotFoundError || err instanceof InvalidOperationError) {
+        this.log.debug('no migration job: the VM is gone or not running', { host: this.hostName, vm, error: err.message });
+        return null;
+      }
       throw err;
     }
   }
@@ -275,7 +303,7 @@ export class VirshHypervisor implements Hypervisor {
     }
     const args = migrateArgs(vm, target.uri, opts);
     const proc: MigrateProcess = { startedAt: Date.now(), exited: false, error: null, done: Promise.resolve() };
-    proc.done = runVirsh(this.uri, args, { host: this.hostName, timeoutMs: MIGRATE_PROCESS_TIMEOUT_MS }).then(
+    proc.done = this.sessions.runProcess(args, MIGRATE_PROCESS_TIMEOUT_MS).then(
       () => void (proc.exited = true),
       (err: unknown) => {
         proc.exited = true;
@@ -302,9 +330,18 @@ export class VirshHypervisor implements Hypervisor {
     const watched: Watched = { startedAt: proc?.startedAt ?? null, last: null };
     const abortFired = abortPromise(hooks.signal);
     for (;;) {
-      if (hooks.signal.aborted && !proc?.exited) await this.requestAbort(vm).catch(() => undefined);
+      if (hooks.signal.aborted && !proc?.exited) {
+        // Asked again on the next round; the outcome is decided from where the VM runs, not from this call.
+        await this.requestAbort(vm).catch((err: unknown) => this.log.warn('domjobabort failed; asking again on the next round', { host: this.hostName, vm, error: message(err) }));
+      }
       if (proc?.exited) return watched;
-      const job = proc ? await this.migrationJob(vm).catch(() => null) : await this.migrationJob(vm);
+      // While our `virsh migrate` runs, its end (not a poll) says when the job is over: a failed poll only costs one progress report.
+      const job = proc
+        ? await this.migrationJob(vm).catch((err: unknown) => {
+            this.log.warn('could not read the migration job; waiting for virsh migrate to end', { host: this.hostName, vm, error: message(err) });
+            return null;
+          })
+        : await this.migrationJob(vm);
       if (job !== null) {
         watched.startedAt ??= Date.now() - job.elapsedMs;
         watched.last = job;
@@ -324,6 +361,7 @@ export class VirshHypervisor implements Hypervisor {
     } catch (err) {
       // "no job is active on the domain": it ended (or has not started) meanwhile.
       if (!(err instanceof InvalidOperationError || err instanceof VmNotFoundError)) throw err;
+      this.log.debug('no migration job to abort', { host: this.hostName, vm, error: err.message });
     }
   }
 
@@ -335,7 +373,11 @@ export class VirshHypervisor implements Hypervisor {
     }
     const stats = await this.virsh(['domjobinfo', '--domain', vm, '--completed', '--keep-completed', '--rawstats'], target)
       .then(parseJobInfo)
-      .catch(() => null);
+      // The VM runs on the target, which is what counts; only the figures of the report are lost.
+      .catch((err: unknown) => {
+        this.log.warn('arrived, but the completed job could not be read on the target: no downtime figure', { host: this.hostName, vm, target: target.host, error: message(err) });
+        return null;
+      });
     return {
       durationMs: watched.startedAt === null ? (stats?.values.time_elapsed ?? 0) : Date.now() - watched.startedAt,
       dataProcessedBytes: stats?.values.data_processed ?? watched.last?.dataProcessedBytes ?? 0,
@@ -369,7 +411,7 @@ export class VirshHypervisor implements Hypervisor {
   // ---- small virsh helpers ---------------------------------------------------------------------
 
   /** One virsh command in a session to this host (or a migration target): its stdout, or its error classified. */
-  private async virsh(args: string[], on: { uri: string; host: string } = { uri: this.uri, host: this.hostName }): Promise<string> {
+  private async virsh(args: string[], on: VirshEndpoint = { uri: this.uri, host: this.hostName }): Promise<string> {
     const { stdout, stderr } = await this.sessionsTo(on).run([args], this.timeoutMs);
     const errors = sessionErrors(stderr);
     if (errors !== null) throw classifyVirshError(errors, on.host, `virsh ${args.join(' ')}`);
@@ -377,11 +419,11 @@ export class VirshHypervisor implements Hypervisor {
   }
 
   /** A target is only asked where the VM went and how its job ended: one session each is plenty. */
-  private sessionsTo(on: { uri: string; host: string }): VirshSessionPool {
+  private sessionsTo(on: VirshEndpoint): VirshRunner {
     if (on.uri === this.uri) return this.sessions;
-    let pool = this.targets.get(on.uri);
-    if (!pool) this.targets.set(on.uri, (pool = new VirshSessionPool(() => new VirshSession(on.uri, on.host), 1)));
-    return pool;
+    let runner = this.targets.get(on.uri);
+    if (!runner) this.targets.set(on.uri, (runner = this.connect(on, 1)));
+    return runner;
   }
 
   private virshWithFile(xml: string, args: (file: string) => string[]): Promise<string> {
@@ -440,120 +482,15 @@ interface Watched {
   last: MigrationProgress | null;
 }
 
-export function migrateArgs(vm: string, targetUri: string, opts: MigrateOptions): string[] {
-  return [
-    'migrate',
-    '--live',
-    '--p2p',
-    '--persistent',
-    '--undefinesource',
-    ...(opts.bandwidthMiBps !== undefined ? ['--bandwidth', String(opts.bandwidthMiBps)] : []),
-    ...(opts.autoConverge ? ['--auto-converge'] : []),
-    // Without --postcopy-after-precopy the switch would need a separate `migrate-postcopy` call.
-    ...(opts.postCopy ? ['--postcopy', '--postcopy-after-precopy'] : []),
-    '--domain',
-    vm,
-    '--desturi',
-    targetUri,
-  ];
-}
-
-// ---- parsing virsh output (plain text, not XML) ---------------------------------------------------
-
-export interface JobInfo {
-  /** virDomainJobType: 0 none, 1 bounded, 2 unbounded, 3 completed, 4 failed, 5 cancelled. */
-  type: number;
-  values: Record<string, number>;
-}
-
-/** `virsh domjobinfo --rawstats`: `Job type: N` then `key: value` lines. */
-export function parseJobInfo(stdout: string): JobInfo {
-  const values: Record<string, number> = {};
-  let type = 0;
-  for (const line of stdout.split('\n')) {
-    const m = /^\s*([A-Za-z_ ]+):\s*(-?\d+)\s*$/.exec(line);
-    if (!m?.[1] || m[2] === undefined) continue;
-    if (m[1] === 'Job type') type = Number(m[2]);
-    else values[m[1]] = Number(m[2]);
-  }
-  return { type, values };
-}
-
-const JOB_ACTIVE = new Set([1, 2]);
-const OPERATION_MIGRATION_OUT = 5;
-
-export function migrationOutProgress(job: JobInfo): MigrationProgress | null {
-  if (!JOB_ACTIVE.has(job.type) || job.values.operation !== OPERATION_MIGRATION_OUT) return null;
-  const v = job.values;
-  return {
-    elapsedMs: v.time_elapsed ?? 0,
-    dataTotalBytes: v.data_total ?? 0,
-    dataProcessedBytes: v.data_processed ?? 0,
-    dataRemainingBytes: v.data_remaining ?? 0,
-  };
-}
-
-/**
- * `domstate` then `dumpxml` for each domain, concatenated. A state line counts only right before its
- * domain's XML: one whose XML is missing (the domain went away in between) pairs with nothing, and
- * nothing inside a domain's XML can end it early (`<` in text is always escaped).
- */
-export function parseStatesAndXml(stdout: string): VmSummary[] {
-  return [...stdout.matchAll(/^([a-z][a-z ]*)\n+(<domain[\s>][\s\S]*?<\/domain>)/gm)].map(([, state, xml]) => {
-    const d = parseDomainXml(xml ?? '');
-    return { name: d.name, state: runState(state ?? ''), memoryMiB: d.memoryMiB };
-  });
-}
-
-/** `virsh nodememstats`; page cache and buffers count as free, the kernel gives them back on demand. */
-export function parseNodeMemStats(stdout: string): number {
-  const kib = (key: string) => Number(new RegExp(`^${key}\\s*:\\s*(\\d+) KiB`, 'm').exec(stdout)?.[1] ?? 0);
-  if (!/^free\s*:/m.test(stdout)) throw new Error(`unexpected nodememstats output: ${stdout.slice(0, 200)}`);
-  return Math.floor((kib('free') + kib('buffers') + kib('cached')) / 1024);
-}
-
-/** `virsh domstate`: running, idle, paused, in shutdown, shut off, crashed, pmsuspended, no state. */
-export function runState(stdout: string): RunState {
-  const state = stdout.trim().split('\n')[0]?.trim() ?? '';
-  if (state === 'running' || state === 'idle') return 'running';
-  if (state === 'paused') return 'paused';
-  if (state === 'shut off') return 'shutoff';
-  return 'other';
-}
-
-// ---- domain facts ----------------------------------------------------------------------------------
-
-function nicByAlias(d: DomainDescription, alias: string): NetInterface | null {
-  return d.interfaces.find((nic) => nic.alias === alias) ?? null;
-}
-
-/** The primary in place: one with this alias, or any non-virtio NIC with the VM's MAC (another alias). */
-function primaryIn(d: DomainDescription, primary: PrimarySpec): NetInterface | null {
-  const mac = primary.mac.toLowerCase();
-  return d.interfaces.find((nic) => nic.alias === primary.alias || (nic.mac === mac && nic.model !== 'virtio')) ?? null;
-}
-
-function sameBacking(nic: NetInterface, primary: PrimarySpec, mode: PrimaryMode): boolean {
-  if (mode === 'emulated') return nic.type !== 'hostdev';
-  if (primary.vf.kind === 'network') return nic.network === primary.vf.network;
-  return nic.hostPciAddress !== null && nic.hostPciAddress === primary.vf.pciAddress?.toLowerCase();
-}
-
-export function vfHoldersOf(d: DomainDescription, mode: PrimaryMode): VfHolder[] {
-  const held = new Set<{ hostPciAddress: string | null }>([
-    ...d.hostdevs.filter((h) => h.hostPciAddress !== null),
-    ...d.interfaces.filter((nic) => nic.type === 'hostdev'),
-  ]);
-  const primary = findTeamingPair(d, mode)?.primary;
-  if (primary) held.add(primary);
-  return [...held].map((dev) => ({ vm: d.name, pciAddress: dev.hostPciAddress }));
-}
-
 // ---- async helpers -------------------------------------------------------------------------------
 
 function notFoundAsNull(err: unknown): null {
   if (err instanceof VmNotFoundError) return null;
   throw err;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

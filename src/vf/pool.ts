@@ -1,5 +1,6 @@
 import type { Hypervisor, VfRef } from '../hypervisor/hypervisor.js';
 import { IncomingLimitError, InsufficientMemoryError, NoFreeVfError } from '../errors.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 import { Serial } from '../util/serial.js';
 import { CorruptLedgerError } from './errors.js';
 import type { Booking, VfLedger } from './ledger.js';
@@ -46,6 +47,8 @@ export class VfPool {
     private readonly ledger: VfLedger,
     /** The host's domains: who holds a VF right now (including VMs vfmigrate never saw), and who is here at all. */
     private readonly hypervisor: Pick<Hypervisor, 'vfHolders' | 'listVms'>,
+    /** Where the pool says which bookings it took back, took over or found on the host. */
+    private readonly log: Logger = silentLogger,
   ) {}
 
   /**
@@ -74,6 +77,7 @@ export class VfPool {
     const opened = this.opened;
     if (!opened) return;
     this.opened = null;
+    // A failed open() already threw to its caller, and left nothing locked to give back.
     await opened.catch(() => undefined);
     await this.serial.run(() => this.ledger.unlock());
   }
@@ -88,6 +92,7 @@ export class VfPool {
     await this.ledger.lock();
     try {
       return await this.serial.run(async () => {
+        // Not swallowed: setAsideIfCorrupt below keeps the corrupt file, and the caller reports where.
         const recorded = this.ledger.read().catch((err: unknown) => {
           if (err instanceof CorruptLedgerError) return [];
           throw err;
@@ -110,7 +115,10 @@ export class VfPool {
       const existingVf = existing && vfs.find((v) => v.id === existing.vfId);
       if (existing && existingVf) {
         // The run that asks now owns it (an evacuation books for the migration it then starts).
-        if (existing.owner !== req.owner) await this.ledger.write(bookings.map((b) => (b === existing ? { ...b, owner: req.owner } : b)));
+        if (existing.owner !== req.owner) {
+          this.log.info('a VF booking changes owner', { host: this.host, vm: req.vm, vf: existing.vfId, from: existing.owner, to: req.owner });
+          await this.ledger.write(bookings.map((b) => (b === existing ? { ...b, owner: req.owner } : b)));
+        }
         return existingVf;
       }
       const incoming = bookings.filter((b) => b.state === 'reserved').length;
@@ -159,7 +167,14 @@ export class VfPool {
     const recorded = this.ledger.read();
     const bookings = await this.reconciled(vfs, recorded);
     const all = await recorded;
-    if (bookings.length !== all.length || bookings.some((b, i) => b !== all[i])) await this.ledger.write(bookings);
+    if (bookings.length !== all.length || bookings.some((b, i) => b !== all[i])) {
+      this.log.info('VF ledger brought in line with the host', {
+        host: this.host,
+        dropped: all.filter((b) => !bookings.includes(b)).map(summary),
+        foundOnHost: bookings.filter((b) => !all.includes(b)).map(summary),
+      });
+      await this.ledger.write(bookings);
+    }
     return bookings;
   }
 
@@ -193,6 +208,7 @@ export class VfPool {
     const dead = new Set<Booking>();
     for (const b of candidates) if (!(await ownerAlive(b.owner))) dead.add(b);
     if (!dead.size) return bookings;
+    this.log.info('VF reservations taken back: the runs that made them have ended', { host: this.host, reservations: [...dead].map((b) => `${summary(b)} by ${b.owner} at ${b.at}`) });
     const kept = bookings.filter((b) => !dead.has(b));
     await this.ledger.write(kept);
     return kept;
@@ -257,6 +273,10 @@ function booking(vf: VfRef, vm: string, state: Booking['state'], memoryMiB: numb
 
 function sumReserved(bookings: Booking[]): number {
   return bookings.filter((b) => b.state === 'reserved').reduce((sum, b) => sum + b.memoryMiB, 0);
+}
+
+function summary(b: Booking): string {
+  return `${b.vm} ${b.vfId} ${b.state}`;
 }
 
 function describe(bookings: Booking[]): string {

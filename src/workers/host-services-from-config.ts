@@ -11,6 +11,7 @@ import { FileLedger, rebuildCommand } from '../vf/ledger.js';
 import { LibvirtNetworkProvider } from '../vf/libvirt-network-provider.js';
 import { VfPool } from '../vf/pool.js';
 import { EmulatedProvider, PciListProvider, type VfProvider } from '../vf/provider.js';
+import { hostLogger } from './host-logger.js';
 
 /**
  * A real host's services: libvirt through virsh, its VF pool booked in a ledger file, `ip`/`bridge`
@@ -19,12 +20,12 @@ import { EmulatedProvider, PciListProvider, type VfProvider } from '../vf/provid
 export async function hostServicesFromConfig(file: string, name: string, wrap: (h: Hypervisor) => Hypervisor = (h) => h): Promise<HostServices> {
   const config = await loadHostConfig(file, name);
   const primaryMode = config.vfs.provider === 'emulated' ? 'emulated' : 'hostdev';
-  const hypervisor = wrap(new VirshHypervisor({ hostName: name, uri: config.libvirtUri, primaryMode }));
+  const hypervisor = wrap(new VirshHypervisor({ hostName: name, uri: config.libvirtUri, primaryMode, log: hostLogger }));
   return {
     name,
     migrationUri: config.migrationUri,
     hypervisor,
-    vfs: new VfPool(name, vfProvider(config), new FileLedger(path.join(config.stateDir, 'vf-ledger.json'), rebuildCommand(name, path.resolve(file))), hypervisor),
+    vfs: new VfPool(name, vfProvider(config), new FileLedger(path.join(config.stateDir, 'vf-ledger.json'), rebuildCommand(name, path.resolve(file))), hypervisor, hostLogger),
     network: config.network ? new IpHostNetwork({ vfMac: config.network.clearVfMac, fdbDevice: config.network.fdbDevice, hostName: name }) : noHostNetwork,
     primaryMode,
     progressSignalMs: parseDuration(config.progressEvery) ?? 2000,

@@ -8,11 +8,13 @@ import { ModelFleet } from '../../src/hypervisor/model.js';
 import { FileLedger, MemoryLedger, type VfLedger } from '../../src/vf/ledger.js';
 import { leaseGraceMs, VfPool } from '../../src/vf/pool.js';
 import { PciListProvider } from '../../src/vf/provider.js';
+import { silentLogger, type Logger } from '../../src/util/logger.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 
-function pool(vfs = 2, ledger: VfLedger = new MemoryLedger()): { pool: VfPool; fleet: ModelFleet } {
+function pool(vfs = 2, ledger: VfLedger = new MemoryLedger(), log: Logger = silentLogger): { pool: VfPool; fleet: ModelFleet } {
   const fleet = new ModelFleet();
   fleet.addHost('h', { vfs });
-  return { fleet, pool: new VfPool('h', new PciListProvider(fleet.vfAddresses('h').map((pci) => ({ pci }))), ledger, fleet.hypervisor('h')) };
+  return { fleet, pool: new VfPool('h', new PciListProvider(fleet.vfAddresses('h').map((pci) => ({ pci }))), ledger, fleet.hypervisor('h'), log) };
 }
 const req = (vm: string, extra = {}) => ({ vm, owner: `migrate/${vm}`, memoryMiB: 1024, freeMemoryMiB: () => Promise.resolve(65536), ...extra });
 
@@ -85,5 +87,27 @@ void describe('VF pool (one host)', () => {
     assert.deepEqual(await restarted.reserve(req('a')), vf);
     assert.equal((await restarted.status()).free, 1);
     await restarted.close();
+  });
+
+  void it('logs what it decided on its own: bookings found on or gone from the host, a booking taken over, reservations taken back', async () => {
+    const ledger = new MemoryLedger();
+    const log = new RecordingLogger();
+    const { pool: p, fleet } = pool(3, ledger, log);
+    fleet.addVm('h', { name: 'resident' });
+    await p.status();
+    assert.deepEqual(log.lines.at(-1)?.meta.foundOnHost, [`resident ${fleet.vfAddresses('h')[0]} attached`]);
+    fleet.state('h').vms.delete('resident');
+    await p.status();
+    assert.deepEqual(log.lines.at(-1)?.meta.dropped, [`resident ${fleet.vfAddresses('h')[0]} attached`]);
+
+    await p.reserve(req('a', { owner: 'evacuate/h0' }));
+    await p.reserve(req('a'));
+    assert.deepEqual([log.lines.at(-1)?.message, log.lines.at(-1)?.meta.from, log.lines.at(-1)?.meta.to], ['a VF booking changes owner', 'evacuate/h0', 'migrate/a']);
+
+    const [b] = await ledger.read();
+    await ledger.write([{ ...b!, at: new Date(Date.now() - leaseGraceMs - 1000).toISOString() }]);
+    await p.reserve(req('new', { ownerAlive: () => Promise.resolve(false) }));
+    assert.match(String(log.lines.at(-1)?.meta.reservations), /^a \S+ reserved by migrate\/a at /);
+    assert.equal(log.at('info').length, 4, log.lines.map((l) => l.message).join('\n'));
   });
 });

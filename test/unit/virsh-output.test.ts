@@ -1,52 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
-import {
-  migrateArgs,
-  migrationOutProgress,
-  parseStatesAndXml,
-  parseJobInfo,
-  parseNodeMemStats,
-  runState,
-  vfHoldersOf,
-} from '../../src/hypervisor/virsh.js';
+import { migrateArgs } from '../../src/hypervisor/virsh-migrate-args.js';
+import { migrationOutProgress, parseStatesAndXml, parseJobInfo, parseNodeMemStats, runState } from '../../src/hypervisor/virsh-output.js';
 import { fdbArgs, vfMacArgs } from '../../src/network/ip-host-network.js';
-
-const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
-
-// Outputs as printed by virsh 9.0.0 on the testbed.
-const RUNNING_JOB = `Job type: 2
-
-operation: 5
-time_elapsed: 1139
-downtime: 44
-setup_time: 2
-data_total: 268967936
-data_processed: 88769794
-data_remaining: 0
-memory_total: 268967936
-memory_iteration: 3
-`;
-
-const COMPLETED_IN = `Job type: 3
-
-operation: 4
-time_elapsed: 1154
-time_elapsed_net: 1141
-downtime: 86
-downtime_net: 73
-setup_time: 2
-data_total: 268967936
-data_processed: 88769794
-data_remaining: 0
-`;
-
-const NODEMEMSTATS = `total  :             24683656 KiB
-free   :             23077004 KiB
-buffers:                 9828 KiB
-cached :              1051668 KiB
-`;
+import { COMPLETED_IN, NODEMEMSTATS, RUNNING_JOB } from '../support/libvirt-texts.js';
 
 void describe('virsh output parsing', () => {
   void it('reads a running outgoing migration job as progress', () => {
@@ -91,24 +48,6 @@ void describe('virsh output parsing', () => {
 
   void it('maps domstate words to run states', () => {
     assert.deepEqual(['running\n\n', 'idle', 'paused', 'shut off', 'in shutdown', 'crashed'].map(runState), ['running', 'running', 'paused', 'shutoff', 'other', 'other']);
-  });
-});
-
-void describe('vfHoldersOf', () => {
-  void it('books the PCI address of a teamed VF', () => {
-    const d = parseDomainXml(readFileSync(new URL('valid-hostdev.xml', FIXTURES), 'utf8'));
-    assert.deepEqual(vfHoldersOf(d, 'hostdev'), [{ vm: 'web-01', pciAddress: '0000:3b:02.1' }]);
-  });
-
-  void it('books the emulated primary without an address', () => {
-    const d = parseDomainXml(readFileSync(new URL('valid-testbed.xml', FIXTURES), 'utf8'));
-    assert.deepEqual(vfHoldersOf(d, 'emulated'), [{ vm: 'vfm-guest', pciAddress: null }]);
-    assert.deepEqual(vfHoldersOf({ ...d, interfaces: d.interfaces.filter((n) => n.model === 'virtio') }, 'emulated'), []);
-  });
-
-  void it('books a VF passed through without teaming', () => {
-    const d = parseDomainXml(readFileSync(new URL('vf-without-teaming.xml', FIXTURES), 'utf8'));
-    assert.ok(vfHoldersOf(d, 'hostdev').some((h) => h.pciAddress !== null));
   });
 });
 
