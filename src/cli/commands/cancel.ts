@@ -1,15 +1,13 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { connectClient } from '../../config/connection.js';
 import { InputError } from '../../errors.js';
 import { printable } from '../../util/printable.js';
-import { loadSettings } from '../context.js';
+import { connectFromSettings } from '../context.js';
 import { describeRun } from '../describe-run.js';
 import { consoleOutput as io } from '../output.js';
 
 export async function runCancel(workflowId: string): Promise<number> {
-  const { settings } = await loadSettings();
-  const client = await connectClient(settings);
+  const { settings, client } = await connectFromSettings();
   const description = await describeRun(client, settings, workflowId);
   if (description.status.name !== 'RUNNING') throw new InputError(`${printable(workflowId)} has already ended (${description.status.name}); there is nothing to cancel`);
   await client.workflow

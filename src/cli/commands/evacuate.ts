@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { evacuateHost } from '../../client/evacuate-host.js';
 import { evacuationReport, followEvacuation } from '../../client/evacuation-result.js';
-import { connectClient } from '../../config/connection.js';
 import { knownHostNames } from '../../config/known-hosts.js';
 import { InputError } from '../../errors.js';
 import type { EvacuationReport } from '../../evacuation/evacuation-types.js';
 import { defaultPolicyFile } from '../../evacuation/policy.js';
-import { loadSettings } from '../context.js';
+import { connectFromSettings } from '../context.js';
 import { evacuationLines, vmLine } from '../evacuation-lines.js';
 import { consoleOutput as io, outcomeLine, printLines, uiLinkLines } from '../output.js';
 
@@ -37,8 +36,7 @@ function follow(handle: Parameters<typeof evacuationReport>[0]): Promise<Evacuat
 export async function runEvacuate(host: string, opts: EvacuateOptions): Promise<number> {
   const hostsFile = opts.hosts ?? process.env.VFMIGRATE_HOSTS;
   if (!hostsFile) throw new InputError('say which fleet to use: --hosts FILE (a hosts file or a model fleet), or set VFMIGRATE_HOSTS');
-  const { settings } = await loadSettings();
-  const client = await connectClient(settings);
+  const { settings, client } = await connectFromSettings();
   const started = await evacuateHost(client, {
     host,
     ...(opts.policy ? { policyFile: opts.policy } : {}),

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { connectClient } from '../../config/connection.js';
 import { followMigration } from '../../client/migration-result.js';
 import { startMigration } from '../../client/start-migration.js';
 import type { MigrationProgress, Outcome } from '../../workflows/migration-types.js';
-import { loadSettings } from '../context.js';
+import { connectFromSettings } from '../context.js';
 import { helpMarksRequired } from '../help.js';
 import { consoleOutput as io, printLines, uiLinkLines } from '../output.js';
 import { progressChanges, reportLines } from '../progress-lines.js';
@@ -20,8 +19,7 @@ interface MigrateOptions {
 }
 
 export async function runMigrate(vm: string, opts: MigrateOptions): Promise<number> {
-  const { settings } = await loadSettings();
-  const client = await connectClient(settings);
+  const { settings, client } = await connectFromSettings();
   const run = await startMigration(client, {
     vm,
     from: opts.from,

@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { connectClient } from '../../config/connection.js';
 import { InputError } from '../../errors.js';
 import type { EvacuationProgress } from '../../evacuation/evacuation-types.js';
-import { loadSettings } from '../context.js';
+import { connectFromSettings } from '../context.js';
 import { consoleOutput as io } from '../output.js';
 
 type Action = 'pause' | 'resume';
 
 /** Sends the evacuation its pause or resume update and prints the state it answers with. */
 export async function runPauseResume(workflowId: string, action: Action): Promise<number> {
-  const { settings } = await loadSettings();
-  const client = await connectClient(settings);
+  const { client } = await connectFromSettings();
   try {
     const p = await client.workflow.getHandle(workflowId).executeUpdate<EvacuationProgress, []>(action);
     io.out(`${workflowId}: ${p.state}${action === 'pause' ? ' (migrations in flight finish; no new ones start)' : ''}`);

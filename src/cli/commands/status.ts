@@ -3,16 +3,14 @@ import type { Command } from 'commander';
 import { evacuationReport, queryEvacuation } from '../../client/evacuation-result.js';
 import { migrationReport, queryProgress } from '../../client/migration-result.js';
 import { runLink } from '../../client/ui-link.js';
-import { connectClient } from '../../config/connection.js';
-import { loadSettings } from '../context.js';
+import { connectFromSettings } from '../context.js';
 import { describeRun } from '../describe-run.js';
 import { evacuationLines, vmLine } from '../evacuation-lines.js';
 import { consoleOutput as io, outcomeLine, printLines, uiLinkLines } from '../output.js';
 import { reportLines, stepLine } from '../progress-lines.js';
 
 export async function runStatus(workflowId: string): Promise<number> {
-  const { settings } = await loadSettings();
-  const client = await connectClient(settings);
+  const { settings, client } = await connectFromSettings();
   const handle = client.workflow.getHandle(workflowId);
   const description = await describeRun(client, settings, workflowId);
   io.out(`${workflowId} run ${description.runId}: ${description.status.name}`);
