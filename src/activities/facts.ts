@@ -52,7 +52,6 @@ export const factsSchema = z.object({
 });
 
 export type Facts = z.infer<typeof factsSchema>;
-export type VfRefFact = z.infer<typeof vfRefSchema>;
 
 export type FactName = keyof Facts;
 

@@ -1,18 +1,14 @@
+import type { Client } from '@temporalio/client';
 import { loadTemporalDevConfig, type TemporalDevConfig } from '../config/temporal-dev.js';
-import { temporalSettings, type TemporalSettings } from '../config/connection.js';
-
-/** Lines go through these so tests can capture what a command printed. */
-export interface Output {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-export const consoleOutput: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+import { connectClient, temporalSettings, type TemporalSettings } from '../config/connection.js';
 
 export async function loadSettings(): Promise<{ dev: TemporalDevConfig; settings: TemporalSettings }> {
   const dev = await loadTemporalDevConfig(process.env.VFMIGRATE_TEMPORAL_DEV_CONFIG);
   return { dev, settings: temporalSettings(dev) };
+}
+
+/** The settings and a client connected with them: what every command that starts or asks a run needs. */
+export async function connectFromSettings(): Promise<{ settings: TemporalSettings; client: Client }> {
+  const { settings } = await loadSettings();
+  return { settings, client: await connectClient(settings) };
 }

@@ -1,12 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import { registerCancelCommand } from './commands/cancel.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommand } from './commands/dev.js';
-import { registerEvacuationCommands } from './commands/evacuate.js';
+import { registerEvacuateCommand } from './commands/evacuate.js';
 import { registerLedgerCommands } from './commands/ledger.js';
 import { registerLintCommand } from './commands/lint.js';
-import { registerMigrateCommands } from './commands/migrate.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPauseResumeCommands } from './commands/pause-resume.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { errorReport } from './error-report.js';
 
@@ -23,9 +27,13 @@ registerPlanCommands(program, exit);
 registerLintCommand(program, exit);
 registerDevCommand(program, exit);
 registerWorkerCommand(program, exit);
-registerMigrateCommands(program, exit);
+registerMigrateCommand(program, exit);
+registerStatusCommand(program, exit);
+registerCancelCommand(program, exit);
 registerDemoCommand(program, exit);
-registerEvacuationCommands(program, exit);
+registerEvacuateCommand(program, exit);
+registerPauseResumeCommands(program, exit);
+registerPolicyCommands(program, exit);
 registerLedgerCommands(program, exit);
 registerSchemaCommand(program, exit);
 

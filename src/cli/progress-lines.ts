@@ -1,4 +1,5 @@
 import { mib, stepMarks } from '../workflows/details.js';
+import { outcomeLine } from './output.js';
 import type { MigrationProgress, MigrationReport, StepProgress } from '../workflows/migration-types.js';
 
 export function stepLine(s: StepProgress): string {
@@ -25,5 +26,5 @@ export function progressChanges(prev: MigrationProgress | null, next: MigrationP
 }
 
 export function reportLines(report: MigrationReport): string[] {
-  return [`${report.outcome.toUpperCase()}: ${report.message}`, `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
+  return [outcomeLine(report), `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
 }

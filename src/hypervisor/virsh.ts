@@ -1,6 +1,6 @@
 /**
  * The libvirt adapter of the `Hypervisor` port, driving one host's libvirtd through `virsh` (the npm
- * bindings lack attach/detach/update/migrate/job support, background.md). Every mutating call checks the
+ * bindings lack attach/detach/update/migrate/job support). Every mutating call checks the
  * live state first (so a retry never acts twice) and confirms its effect in the live XML before returning.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

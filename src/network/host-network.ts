@@ -1,5 +1,5 @@
 /**
- * Host-side networking that real SR-IOV NICs need around a VF switch (background.md step 4): clear the
+ * Host-side networking that real SR-IOV NICs need around a VF switch (docs/hosts.md, "Host networking"): clear the
  * VF's MAC on the PF so the NIC's embedded switch stops delivering the VM's frames to a VF that is gone,
  * and add a bridge FDB entry so they reach the standby instead. Hosts without such NICs configure none,
  * and the plan's host-network steps are no-ops there.

@@ -165,11 +165,6 @@ export async function startHost(host: TestbedHost): Promise<void> {
   await runTestbed(['start-host', host]);
 }
 
-/** Stop + start; libvirtd reattaches the running guests. */
-export async function restartHost(host: TestbedHost): Promise<void> {
-  await runTestbed(['restart-host', host]);
-}
-
 /** Absolute path of the guest's serial log (one file across migrations; rotated on a fresh guest-start). */
 export function serialLogPath(name: string): string {
   return join(TESTBED_CACHE, 'guests', `${name}.serial.log`);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PrimaryMode } from '../../src/domain/teaming.js';
-import { lintXmlFile } from '../../src/cli/lint-command.js';
+import { lintXmlFile } from '../../src/cli/commands/lint.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/domains/', import.meta.url));
 

@@ -8,8 +8,9 @@ import { measureMigration, type MeasuredMigration } from '../../testbed/measured
 import { guestHost, removeGuest, startGuest, testbedStatus, testbedUp, testbedDown, waitForProbeReady, REPO_ROOT, type TestbedHost } from '../../testbed/testbed.js';
 import { startTestbedWorkers } from '../../testbed/testbed-workers.js';
 import type { MigrationProgress } from '../../workflows/migration-types.js';
-import { consoleOutput as io, loadSettings } from '../context.js';
-import { progressChanges, reportLines } from '../progress-lines.js';
+import { loadSettings } from '../context.js';
+import { consoleOutput as io, outcomeLine, printLines, uiLinkLines } from '../output.js';
+import { progressChanges } from '../progress-lines.js';
 
 interface DemoOptions {
   exit?: boolean;
@@ -73,13 +74,13 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         { vm: opts.guest, from: source, to, namespace: settings.namespace, queuePrefix: settings.queuePrefix, uiUrl: settings.uiUrl },
         workers.calls,
         (p, run) => {
-          if (!linked && run.uiLink) io.out(`  Temporal UI: ${run.uiLink}`);
+          if (!linked) printLines(io, uiLinkLines(run.uiLink), '  ');
           linked = true;
-          progressChanges(prev, p).forEach((l) => io.out(`  ${l}`));
+          printLines(io, progressChanges(prev, p), '  ');
           prev = p;
         },
       );
-      reportLines(measured.report).slice(0, 1).forEach((l) => io.out(`  ${l}`));
+      io.out(`  ${outcomeLine(measured.report)}`);
       printBlackout(measured);
       // Fresh workers pay once for their first workflow task, bundle and libvirt connections.
       if (!results.length) io.out('  (the first run on fresh workers includes their one-time start-up: see the second for the steady state)');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startDevServer } from '../../temporal/dev-server.js';
-import { consoleOutput, loadSettings } from '../context.js';
+import { loadSettings } from '../context.js';
+import { consoleOutput } from '../output.js';
 
 /** Starts the project's Temporal dev server (temporal-dev.yml) with its Web UI, until Ctrl-C. */
 export async function runDevServer(): Promise<number> {

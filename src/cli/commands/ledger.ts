@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
-import { consoleOutput, type Output } from '../context.js';
+import { helpMarksRequired } from '../help.js';
+import { consoleOutput, counted, type Output } from '../output.js';
 
 /**
  * Rebuilds a host's VF ledger from libvirt (the VFs its running domains hold). Refuses while the host's
@@ -12,9 +13,9 @@ export async function rebuildLedgerCommand(opts: { host: string; hosts: string }
   const attached = bookings.filter((b) => b.state === 'attached');
   const reserved = bookings.length - attached.length;
   io.out(
-    `${host.name}: VF ledger rebuilt from libvirt: ${attached.length} VF${attached.length === 1 ? '' : 's'} held by running domains` +
+    `${host.name}: VF ledger rebuilt from libvirt: ${counted(attached.length, 'VF')} held by running domains` +
       `${attached.length ? ` (${attached.map((b) => `${b.vm} ${b.vfId}`).join(', ')})` : ''}` +
-      `${reserved ? `, ${reserved} reservation${reserved === 1 ? '' : 's'} of VMs on their way in kept` : ''}`,
+      `${reserved ? `, ${counted(reserved, 'reservation')} of VMs on their way in kept` : ''}`,
   );
   if (setAside) io.out(`${host.name}: the corrupt ledger is kept as ${setAside} (reservations it held for incoming VMs are not restored)`);
   return 0;
@@ -26,6 +27,7 @@ export function registerLedgerCommands(program: Command, exit: (code: number) =>
     .command('rebuild')
     .requiredOption('--host <name>', 'the host whose ledger to rebuild (its worker must be stopped)')
     .requiredOption('--hosts <file>', 'host config file (YAML) describing the host')
+    .configureHelp(helpMarksRequired)
     .description('rebuild the VF ledger from libvirt (run on the host, with its worker stopped); a corrupt ledger is kept as FILE.corrupt-<time>')
     .action(async (opts: { host: string; hosts: string }) => exit(await rebuildLedgerCommand(opts, consoleOutput)));
 }

@@ -3,7 +3,7 @@ import { explainPlan } from '../../plan/explain.js';
 import { loadPlan, type PlanLoad } from '../../plan/load.js';
 import { flattenSteps } from '../../plan/resolved.js';
 import { defaultQueuePrefix } from '../../temporal/names.js';
-import { consoleOutput, type Output } from '../context.js';
+import { consoleOutput, invalidLines, printLines, type Output } from '../output.js';
 
 export async function validatePlanCommand(file: string, io: Output): Promise<number> {
   const plan = await loadPlan(file);
@@ -27,13 +27,12 @@ export async function explainPlanCommand(file: string, opts: { from?: string; to
     ...(opts.from ? { source: opts.from } : {}),
     ...(opts.to ? { destination: opts.to } : {}),
   });
-  lines.forEach((l) => io.out(l));
+  printLines(io, lines);
   return 0;
 }
 
 function reportProblems(plan: Extract<PlanLoad, { ok: false }>, io: Output): number {
-  io.out(`invalid: ${plan.file}: ${plan.problems.length} problem${plan.problems.length > 1 ? 's' : ''}`);
-  plan.problems.forEach((p) => io.out(p));
+  printLines(io, invalidLines(plan.file, plan.problems));
   return 1;
 }
 

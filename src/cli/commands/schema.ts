@@ -6,7 +6,7 @@ import { resolvedPlanSchema } from '../../plan/resolved-schema.js';
 import { evacuationRequestSchema } from '../../workflows/evacuation-request.js';
 import { migrationRequestSchema } from '../../workflows/migration-request.js';
 import { evacuationReportSchema, migrationReportSchema } from '../../workflows/report-schemas.js';
-import { consoleOutput, type Output } from '../context.js';
+import { consoleOutput, type Output } from '../output.js';
 
 /** The contract a client in any language codes against (docs/api.md): inputs as accepted, results as sent. */
 const schemas: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = {

@@ -2,14 +2,13 @@ import type { Command } from 'commander';
 import { Runtime, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
 import { connectWorker } from '../../config/connection.js';
-import { loadModelFleet } from '../../config/model-fleet.js';
 import { InputError } from '../../errors.js';
-import { ModelFleet } from '../../hypervisor/model.js';
 import { createControlWorker } from '../../workers/control-worker.js';
 import { createHostWorker } from '../../workers/host-worker.js';
-import { modelHostServices } from '../../workers/model-host-services.js';
-import { consoleOutput, loadSettings } from '../context.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
+import { modelFleetHosts } from '../../workers/model-fleet-hosts.js';
+import { loadSettings } from '../context.js';
+import { consoleOutput, counted } from '../output.js';
 
 interface WorkerOptions {
   control?: boolean;
@@ -33,13 +32,8 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   if (opts.control) workers.push(await createControlWorker(common));
   if (host) workers.push(await createHostWorker({ ...common, host }));
   if (opts.model) {
-    const config = await loadModelFleet(opts.model);
-    const fleet = new ModelFleet({ migrationMs: config.spec.migrationTime, latencyMs: config.spec.latency });
-    for (const h of config.spec.hosts) {
-      fleet.addHost(h.name, { vfs: h.vfs, memoryMiB: h.memoryMiB });
-      h.vms.forEach((vm) => fleet.addVm(h.name, vm));
-      workers.push(await createHostWorker({ ...common, host: modelHostServices(fleet, h.name) }));
-    }
+    const { config, hosts } = await modelFleetHosts(opts.model);
+    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h }));
     consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
   consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
@@ -55,7 +49,7 @@ async function openHost(name: string, hostsFile: string | undefined): Promise<Ho
   await host.vfs.open();
   // Fail fast and clearly when libvirt is not there, rather than on the first migration.
   const vms = await host.hypervisor.listVms();
-  consoleOutput.out(`${host.name}: libvirt answers (${vms.length} domain${vms.length === 1 ? '' : 's'}), VFs: ${JSON.stringify(await host.vfs.status())}`);
+  consoleOutput.out(`${host.name}: libvirt answers (${counted(vms.length, 'domain')}), VFs: ${JSON.stringify(await host.vfs.status())}`);
   return host;
 }
 

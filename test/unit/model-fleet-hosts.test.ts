@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { InputError } from '../../src/errors.js';
+import { modelFleetHosts } from '../../src/workers/model-fleet-hosts.js';
+
+void describe('modelFleetHosts: a model fleet file as the host services its workers run', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vfm-model-fleet-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  void it('every host of the file, in order, with its own VMs and VFs', async () => {
+    const file = path.join(dir, 'fleet.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: vfmigrate/v1',
+        'kind: ModelFleet',
+        'spec:',
+        '  hosts:',
+        '    - { name: hostA, vfs: 2, vms: [{ name: vm-1 }, { name: vm-2, memoryMiB: 4096 }] }',
+        '    - { name: hostB, vfs: 3 }',
+        '',
+      ].join('\n'),
+    );
+    const { config, hosts } = await modelFleetHosts(file);
+    assert.deepEqual(hosts.map((h) => h.name), ['hostA', 'hostB']);
+    assert.equal(config.spec.hosts.length, 2);
+    const [a, b] = hosts;
+    assert.ok(a && b);
+    assert.deepEqual((await a.hypervisor.listVms()).map((v) => v.name).sort(), ['vm-1', 'vm-2']);
+    assert.deepEqual(await b.hypervisor.listVms(), []);
+    assert.equal((await a.vfs.status()).total, 2);
+    assert.equal((await b.vfs.status()).total, 3);
+  });
+
+  void it('a file that is not a model fleet is refused as input, naming the file', async () => {
+    const file = path.join(dir, 'not-a-fleet.yaml');
+    await writeFile(file, 'apiVersion: vfmigrate/v1\nkind: Hosts\nspec: {}\n');
+    await assert.rejects(modelFleetHosts(file), (err: unknown) => err instanceof InputError && err.message.includes(file));
+  });
+});
