@@ -3,16 +3,19 @@ import { DOMAIN_XML_FILE_MAX_BYTES, DomainXmlError, parseDomainXml } from '../do
 import type { DomainDescription } from '../domain/description.js';
 import type { PrimaryMode } from '../domain/teaming.js';
 import { formatFinding, lintDomain } from '../lint/lint.js';
+import { printable } from '../util/printable.js';
 
 /**
  * `vfmigrate lint FILE.xml [--emulated]`: prints one line per finding (or one `ok:` line) and returns the exit
- * code: 1 when any finding is an error or the file can't be read as domain XML, else 0 (warnings pass).
+ * code: 1 when any finding is an error or the file can't be read as domain XML, else 0 (warnings and info pass).
  */
 export async function lintXmlFile(
   path: string,
   opts: { primaryMode: PrimaryMode },
-  out: (line: string) => void,
+  print: (line: string) => void,
 ): Promise<number> {
+  // Names, aliases and MACs come from the file: control characters in them must not reach the terminal.
+  const out = (line: string): void => print(printable(line));
   const domain = await readDomain(path, out);
   if (domain === null) return 1;
   const findings = lintDomain(domain, opts);
