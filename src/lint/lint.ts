@@ -23,7 +23,10 @@ export type Severity = 'error' | 'warning' | 'info';
 export interface Finding {
   severity: Severity;
   code: LintCode;
-  /** The device's alias, or its MAC/type (host PCI address for a `<hostdev>`) when it has none. */
+  /**
+   * The device's alias, or when it has none its MAC, host PCI address or type (for a non-PCI `<hostdev>`, what
+   * it passes through); the domain's name for domain-wide findings.
+   */
   subject: string;
   message: string;
   /** What to change; empty for a finding that asks for nothing (info). */
@@ -79,7 +82,6 @@ function finding(code: LintCode, subject: string, message: string, fix: string):
 function subjectOf(nic: NetInterface): string {
   return nic.alias ?? nic.mac ?? nic.hostPciAddress ?? nic.type;
 }
-
 
 function hostdevSubject(dev: HostdevDevice): string {
   return dev.alias ?? dev.hostPciAddress ?? 'hostdev';
@@ -280,13 +282,11 @@ function multiplePrimaries(d: DomainDescription, mode: PrimaryMode): Finding[] {
 }
 
 function multiplePrimariesFinding({ standby, primaries }: Team): Finding {
-  return (
-    finding(
-      'multiple-primaries',
-      subjectOf(standby),
-      `${primaries.length} primaries (${primaries.map(subjectOf).join(', ')}) are teamed with one standby; net_failover takes only one`,
-      `keep one primary per standby: remove the <interface> of ${primaries.slice(1).map(subjectOf).join(', ')}, or give each its own virtio standby with <teaming type='persistent'/> and the same MAC`,
-    )
+  return finding(
+    'multiple-primaries',
+    subjectOf(standby),
+    `${primaries.length} primaries (${primaries.map(subjectOf).join(', ')}) are teamed with one standby; net_failover takes only one`,
+    `keep one primary per standby: remove the <interface> of ${primaries.slice(1).map(subjectOf).join(', ')}, or give each its own virtio standby with <teaming type='persistent'/> and the same MAC`,
   );
 }
 
