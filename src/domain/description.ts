@@ -30,6 +30,12 @@ export interface NetInterface {
   /** For type=network: the libvirt network name (a hostdev network is a VF pool). */
   network: string | null;
   guestSlot: GuestSlot | null;
+  /**
+   * `'hostdev'`: not an `<interface>` but a plain PCI `<hostdev>` carrying `<teaming>` (libvirt 7.1+), which
+   * libvirt unplugs and migrates exactly like `<interface type='hostdev'>`. Its XML has no `<mac>` and no
+   * `<link>`: the MAC is set on the host (through the PF), so `mac` is null. Absent for an `<interface>`.
+   */
+  form?: 'hostdev';
 }
 
 export interface HostdevDevice {
@@ -38,14 +44,34 @@ export interface HostdevDevice {
   guestSlot: GuestSlot | null;
 }
 
+/** A `<hostdev>` that is not PCI: libvirt migrates a domain holding USB ones and refuses any other. */
+export interface OtherHostdev {
+  alias: string | null;
+  /** `subsystem` or `capabilities` (libvirt reads a missing mode as subsystem). */
+  mode: string;
+  /** subsystem: usb, scsi, scsi_host, mdev; capabilities: storage, misc, net. */
+  type: string;
+  /** What it passes through, for a message: an mdev UUID, a SCSI adapter and unit, a vhost WWPN, a path. */
+  source: string | null;
+}
+
 export interface DomainDescription {
   name: string;
   memoryMiB: number;
   /** Machine type as libvirt reports it, e.g. `pc-q35-7.2` or `q35`. */
   machine: string;
+  /** Every `<interface>`, then every PCI `<hostdev>` with `<teaming>` (see NetInterface.form). */
   interfaces: NetInterface[];
-  /** PCI `<hostdev>` devices that are not inside an `<interface>` (a VF passed through without teaming). */
+  /** PCI `<hostdev>` devices without `<teaming>` (a VF passed through untamed, which blocks migration). */
   hostdevs: HostdevDevice[];
   /** pcie-root-port controllers; `free` when no device sits on the bus behind it. */
   pcieRootPorts: { index: number; free: boolean }[];
+  /** Every non-PCI `<hostdev>`. Absent where the source cannot hold any (the in-memory model). */
+  otherHostdevs?: OtherHostdev[];
+  /**
+   * Guest buses whose slots cannot hot-plug, besides the root bus GuestSlot names: a controller with
+   * `<target hotplug='off'/>`, and the models libvirt never hot-plugs on (dmi-to-pci-bridge,
+   * pcie-expander-bus, pcie-switch-upstream-port). Absent where the source has none (the in-memory model).
+   */
+  busesWithoutHotplug?: number[];
 }

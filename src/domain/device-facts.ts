@@ -5,7 +5,7 @@
  * depends on the hypervisor port.
  */
 import type { DomainDescription, NetInterface } from './description.js';
-import { findTeamingPair, type PrimaryMode } from './teaming.js';
+import { findTeamingPair, isVirtioNet, type PrimaryMode } from './teaming.js';
 
 /** The primary as the adapter asks for it: its alias and MAC, and the VF behind it. */
 export interface WantedPrimary {
@@ -18,10 +18,10 @@ export function nicByAlias(d: DomainDescription, alias: string): NetInterface | 
   return d.interfaces.find((nic) => nic.alias === alias) ?? null;
 }
 
-/** The primary in place: one with this alias, or any non-virtio NIC with the VM's MAC (another alias). */
+/** The primary in place: one with this alias, or a NIC with the VM's MAC under another alias that is not virtio-net (any virtio-net model is the standby). */
 export function primaryIn(d: DomainDescription, primary: WantedPrimary): NetInterface | null {
   const mac = primary.mac.toLowerCase();
-  return d.interfaces.find((nic) => nic.alias === primary.alias || (nic.mac === mac && nic.model !== 'virtio')) ?? null;
+  return d.interfaces.find((nic) => nic.alias === primary.alias || (nic.mac === mac && !isVirtioNet(nic))) ?? null;
 }
 
 /** Whether `nic` is backed by the primary's VF (emulated: by anything but a VF). */

@@ -1,4 +1,4 @@
-import type { DomainDescription, GuestSlot, HostdevDevice, NetInterface, Teaming } from './description.js';
+import type { DomainDescription, GuestSlot, HostdevDevice, NetInterface, OtherHostdev, Teaming } from './description.js';
 import { DomainXmlError } from './domain-xml-error.js';
 import { readXml, type XmlElement as Element } from './xml-reader.js';
 
@@ -38,13 +38,20 @@ export function describeDomain(root: Element): DomainDescription {
   const devices = child(root, 'devices');
   const machine = machineOf(root);
   const pciBuses = pciBusModels(devices, machine);
+  const hostdevs = children(devices, 'hostdev');
+  const pciHostdevs = hostdevs.filter(isPciHostdev);
   return {
     name,
     memoryMiB: memoryMiB(root, name),
     machine,
-    interfaces: children(devices, 'interface').map((el) => parseInterface(el, pciBuses)),
-    hostdevs: children(devices, 'hostdev').filter(isPciHostdev).map((el) => parseHostdev(el, pciBuses)),
+    interfaces: [
+      ...children(devices, 'interface').map((el) => parseInterface(el, pciBuses)),
+      ...pciHostdevs.filter(hasTeaming).map((el) => parseTeamedHostdev(el, pciBuses)),
+    ],
+    hostdevs: pciHostdevs.filter((el) => !hasTeaming(el)).map((el) => parseHostdev(el, pciBuses)),
     pcieRootPorts: pcieRootPorts(devices),
+    otherHostdevs: hostdevs.filter((el) => !isPciHostdev(el)).map(parseOtherHostdev),
+    busesWithoutHotplug: busesWithoutHotplug(devices),
   };
 }
 
@@ -73,10 +80,27 @@ function requiredText(root: Element, name: string): string {
   return text;
 }
 
-/** libvirt reads numbers with base auto-detection: `0x3b` is hex, `59` decimal. */
+/** Hex (`0x3b`) or decimal (`59`), as the parts of libvirt's domain XML other than PCI addresses are read. */
 function parseNumber(text: string, what: string, el: Element): number {
   const value = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : NaN;
   if (Number.isNaN(value)) throw new DomainXmlError(`${what} '${text}' is not a number${lineOf(el)}`);
+  return value;
+}
+
+/**
+ * A part of a PCI `<address>`, read as libvirt reads it (strtoul with base 0): `0x3b` hex, `073` octal, `59`
+ * decimal; `08` is no number at all. libvirt refuses parts beyond what PCI can address, and so do we.
+ */
+function pciAddressPart(text: string, what: string, max: number, el: Element): number {
+  const value = /^0x[0-9a-f]+$/i.test(text)
+    ? parseInt(text.slice(2), 16)
+    : /^0[0-7]*$/.test(text)
+      ? parseInt(text, 8)
+      : /^[1-9]\d*$/.test(text)
+        ? Number(text)
+        : NaN;
+  if (Number.isNaN(value)) throw new DomainXmlError(`${what} '${text}' is not a number${lineOf(el)}`);
+  if (value > max) throw new DomainXmlError(`${what} '${text}' is over the ${max} PCI allows${lineOf(el)}`);
   return value;
 }
 
@@ -140,7 +164,7 @@ function guestBus(device: Element): number | null {
   const address = child(device, 'address');
   if (address === null || attr(address, 'type') !== 'pci') return null;
   // libvirt reads a missing bus as 0.
-  return parseNumber(attr(address, 'bus') ?? '0', 'guest PCI bus', address);
+  return pciAddressPart(attr(address, 'bus') ?? '0', 'guest PCI bus', 0xff, address);
 }
 
 function guestSlot(device: Element, buses: Map<number, BusController>): GuestSlot | null {
@@ -159,6 +183,25 @@ function pcieRootPorts(devices: Element | null): { index: number; free: boolean 
   return withIndexes(ports).map((index) => ({ index, free: !used.has(index) }));
 }
 
+/** Models whose slots libvirt never hot-plugs on (domain_addr.c gives them no VIR_PCI_CONNECT_HOTPLUGGABLE). */
+const NO_HOTPLUG_MODELS = new Set(['dmi-to-pci-bridge', 'pcie-expander-bus', 'pcie-switch-upstream-port']);
+
+function busesWithoutHotplug(devices: Element | null): number[] {
+  const controllers = pciControllers(devices);
+  const ports = controllers.filter((el) => attr(el, 'model') === 'pcie-root-port');
+  const portIndexes = withIndexes(ports);
+  const indexOf = (el: Element): number | null => {
+    const port = ports.indexOf(el);
+    if (port >= 0) return portIndexes[port] ?? null;
+    const index = attr(el, 'index');
+    return index === null ? null : parseNumber(index, 'controller index', el);
+  };
+  return controllers
+    .filter((el) => attr(child(el, 'target'), 'hotplug') === 'off' || NO_HOTPLUG_MODELS.has(attr(el, 'model') ?? ''))
+    .map(indexOf)
+    .filter((index): index is number => index !== null);
+}
+
 /** libvirt numbers controllers written without `index` after the highest explicit one. */
 function withIndexes(ports: Element[]): number[] {
   const explicit = ports.map((el) => {
@@ -174,9 +217,9 @@ function withIndexes(ports: Element[]): number[] {
 function hostPciAddress(device: Element): string | null {
   const address = child(child(device, 'source'), 'address');
   if (address === null) return null;
-  const part = (name: string, width: number): string =>
-    parseNumber(attr(address, name) ?? '0', `host PCI ${name}`, address).toString(16).padStart(width, '0');
-  return `${part('domain', 4)}:${part('bus', 2)}:${part('slot', 2)}.${part('function', 1)}`;
+  const part = (name: string, width: number, max: number): string =>
+    pciAddressPart(attr(address, name) ?? '0', `host PCI ${name}`, max, address).toString(16).padStart(width, '0');
+  return `${part('domain', 4, 0xffff)}:${part('bus', 2, 0xff)}:${part('slot', 2, 0x1f)}.${part('function', 1, 7)}`;
 }
 
 // ---- devices -----------------------------------------------------------------------------------
@@ -191,25 +234,64 @@ function parseInterface(el: Element, buses: Map<number, BusController>): NetInte
     model: attr(child(el, 'model'), 'type'),
     mac: attr(child(el, 'mac'), 'address')?.toLowerCase() ?? null,
     link: attr(child(el, 'link'), 'state') === 'down' ? 'down' : 'up',
-    teaming: parseTeaming(child(el, 'teaming'), alias ?? type),
+    teaming: parseTeaming(child(el, 'teaming'), `interface ${alias ?? type}`),
     hostPciAddress: type === 'hostdev' ? hostPciAddress(el) : null,
     network: type === 'network' ? attr(child(el, 'source'), 'network') : null,
     guestSlot: guestSlot(el, buses),
   };
 }
 
+/** `owner` names the device in an error: `interface ua-sriov0`, `hostdev 0000:3b:02.1`. */
 function parseTeaming(el: Element | null, owner: string): Teaming | null {
   if (el === null) return null;
   const type = attr(el, 'type');
   if (type === 'persistent') return { type: 'persistent' };
   if (type === 'transient') return { type: 'transient', persistent: attr(el, 'persistent') };
   throw new DomainXmlError(
-    `interface ${owner}: <teaming type='${type ?? ''}'> must have type 'persistent' or 'transient'${lineOf(el)}`,
+    `${owner}: <teaming type='${type ?? ''}'> must have type 'persistent' or 'transient'${lineOf(el)}`,
   );
 }
 
+/** libvirt reads a `<hostdev>` without mode as mode='subsystem'. */
 function isPciHostdev(el: Element): boolean {
-  return attr(el, 'mode') === 'subsystem' && attr(el, 'type') === 'pci';
+  return (attr(el, 'mode') ?? 'subsystem') === 'subsystem' && attr(el, 'type') === 'pci';
+}
+
+function hasTeaming(el: Element): boolean {
+  return child(el, 'teaming') !== null;
+}
+
+/** A PCI `<hostdev>` with `<teaming>` is a NIC to libvirt (it must be one): read as the interface it stands for. */
+function parseTeamedHostdev(el: Element, buses: Map<number, BusController>): NetInterface {
+  const alias = attr(child(el, 'alias'), 'name');
+  const hostPci = hostPciAddress(el);
+  return {
+    alias,
+    type: 'hostdev',
+    model: null,
+    mac: null,
+    link: 'up',
+    teaming: parseTeaming(child(el, 'teaming'), `hostdev ${alias ?? hostPci ?? ''}`),
+    hostPciAddress: hostPci,
+    network: null,
+    guestSlot: guestSlot(el, buses),
+    form: 'hostdev',
+  };
+}
+
+function parseOtherHostdev(el: Element): OtherHostdev {
+  return { alias: attr(child(el, 'alias'), 'name'), mode: attr(el, 'mode') ?? 'subsystem', type: attr(el, 'type') ?? '', source: hostdevSource(el) };
+}
+
+/** The `<source>` in a few words: `<address uuid>` (mdev), adapter and unit or iSCSI name (scsi), wwpn, a path. */
+function hostdevSource(el: Element): string | null {
+  const source = child(el, 'source');
+  if (source === null) return null;
+  const address = child(source, 'address');
+  const adapter = attr(child(source, 'adapter'), 'name');
+  const unit = address === null ? null : ['bus', 'target', 'unit'].map((part) => attr(address, part) ?? '0').join(':');
+  const path = (child(source, 'block') ?? child(source, 'char') ?? child(source, 'interface'))?.text.trim();
+  return attr(address, 'uuid') ?? (adapter !== null ? `${adapter} ${unit ?? ''}`.trim() : null) ?? attr(source, 'name') ?? attr(source, 'wwpn') ?? (path || null);
 }
 
 function parseHostdev(el: Element, buses: Map<number, BusController>): HostdevDevice {

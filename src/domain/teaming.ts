@@ -13,11 +13,28 @@ export interface TeamingPair {
   primary: NetInterface | null;
 }
 
-export function isStandby(nic: NetInterface): boolean {
-  return nic.model === 'virtio' && nic.teaming?.type === 'persistent';
+/** A standby and every device that acts as its primary (more than one is a configuration error). */
+export interface Team {
+  standby: NetInterface;
+  primaries: NetInterface[];
 }
 
-/** The first standby; a domain with several teamed pairs is migrated by its first. */
+/** The models libvirt accepts on a persistent (standby) teaming device: virDomainNetIsVirtioModel. */
+const VIRTIO_NET_MODELS = new Set(['virtio', 'virtio-transitional', 'virtio-non-transitional']);
+
+export function isVirtioNet(nic: NetInterface): boolean {
+  return nic.model !== null && VIRTIO_NET_MODELS.has(nic.model);
+}
+
+export function isStandby(nic: NetInterface): boolean {
+  return isVirtioNet(nic) && nic.teaming?.type === 'persistent';
+}
+
+export function findStandbys(d: DomainDescription): NetInterface[] {
+  return d.interfaces.filter(isStandby);
+}
+
+/** The first standby. */
 export function findStandby(d: DomainDescription): NetInterface | null {
   return d.interfaces.find(isStandby) ?? null;
 }
@@ -31,9 +48,18 @@ function isPrimaryOf(nic: NetInterface, standby: NetInterface, mode: PrimaryMode
   if (mode === 'hostdev') {
     return standby.alias !== null && nic.teaming?.type === 'transient' && nic.teaming.persistent === standby.alias;
   }
-  return standby.mac !== null && nic.model !== 'virtio' && nic.mac === standby.mac;
+  return standby.mac !== null && !isVirtioNet(nic) && nic.mac === standby.mac;
 }
 
+/** Every standby with its primaries, in the order the XML lists the standbys. */
+export function findTeams(d: DomainDescription, mode: PrimaryMode): Team[] {
+  return findStandbys(d).map((standby) => ({ standby, primaries: findPrimaries(d, standby, mode) }));
+}
+
+/**
+ * The first standby and its first primary: what preflight and the adapter migrate today. A domain with
+ * several teamed pairs is migrated by its first until multi-pair migration (issue 10, section 2) lands.
+ */
 export function findTeamingPair(d: DomainDescription, mode: PrimaryMode): TeamingPair | null {
   const standby = findStandby(d);
   if (standby === null) return null;

@@ -1,5 +1,5 @@
 import type { DomainDescription, HostdevDevice, NetInterface } from '../domain/description.js';
-import { findPrimaries, findStandby, findTeamingPair, type PrimaryMode } from '../domain/teaming.js';
+import { findPrimaries, findStandby, findTeams, isVirtioNet, type PrimaryMode, type Team } from '../domain/teaming.js';
 
 export const LINT_CODES = [
   'no-standby',
@@ -12,17 +12,24 @@ export const LINT_CODES = [
   'multiple-primaries',
   'vf-without-teaming',
   'no-hotplug-slot',
+  'transient-not-hostdev',
+  'unmigratable-device',
+  'no-vf',
 ] as const;
 
 export type LintCode = (typeof LINT_CODES)[number];
-export type Severity = 'error' | 'warning';
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface Finding {
   severity: Severity;
   code: LintCode;
-  /** The device's alias, or its MAC/type (host PCI address for a `<hostdev>`) when it has none. */
+  /**
+   * The device's alias, or when it has none its MAC, host PCI address or type (for a non-PCI `<hostdev>`, what
+   * it passes through); the domain's name for domain-wide findings.
+   */
   subject: string;
   message: string;
+  /** What to change; empty for a finding that asks for nothing (info). */
   fix: string;
 }
 
@@ -44,6 +51,9 @@ const RULES: Record<LintCode, Rule> = {
   'multiple-primaries': multiplePrimaries,
   'vf-without-teaming': vfWithoutTeaming,
   'no-hotplug-slot': noHotplugSlot,
+  'transient-not-hostdev': transientNotHostdev,
+  'unmigratable-device': unmigratableDevice,
+  'no-vf': noVf,
 };
 
 export function lintDomain(d: DomainDescription, opts: LintOptions): Finding[] {
@@ -51,18 +61,26 @@ export function lintDomain(d: DomainDescription, opts: LintOptions): Finding[] {
 }
 
 export function formatFinding(f: Finding): string {
-  return `${f.severity.toUpperCase()} ${f.code} ${f.subject}: ${f.message} (${f.fix})`;
+  return `${f.severity.toUpperCase()} ${f.code} ${f.subject}: ${f.message}${f.fix === '' ? '' : ` (${f.fix})`}`;
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-/** Only a standby whose link is up is a matter of taste; everything else breaks migration or the guest. */
+/**
+ * Only a standby whose link is up is a matter of taste, and a domain without a VF is merely told which plan
+ * moves it; everything else breaks migration or the guest.
+ */
+function severityOf(code: LintCode): Severity {
+  if (code === 'standby-link-up') return 'warning';
+  return code === 'no-vf' ? 'info' : 'error';
+}
+
 function finding(code: LintCode, subject: string, message: string, fix: string): Finding {
-  return { severity: code === 'standby-link-up' ? 'warning' : 'error', code, subject, message, fix };
+  return { severity: severityOf(code), code, subject, message, fix };
 }
 
 function subjectOf(nic: NetInterface): string {
-  return nic.alias ?? nic.mac ?? nic.type;
+  return nic.alias ?? nic.mac ?? nic.hostPciAddress ?? nic.type;
 }
 
 function hostdevSubject(dev: HostdevDevice): string {
@@ -91,11 +109,20 @@ function isQ35(machine: string): boolean {
   return machine.includes('q35');
 }
 
+/**
+ * Whether the domain holds a PCI device to team at all: a VF as `<interface type='hostdev'>` or `<hostdev>`,
+ * or a transient teaming (a `type='network'` one takes its VF from a pool when the domain starts).
+ */
+function hasVf(d: DomainDescription): boolean {
+  return d.hostdevs.length > 0 || d.interfaces.some((nic) => nic.type === 'hostdev' || nic.teaming?.type === 'transient');
+}
+
 // ---- rules -------------------------------------------------------------------------------------
 
 function noStandby(d: DomainDescription): Finding[] {
-  // A persistent teaming on the wrong model is reported by standby-not-virtio, which names the interface.
-  if (withPersistentTeaming(d).length > 0) return [];
+  // A persistent teaming on the wrong model is reported by standby-not-virtio, which names the interface;
+  // a domain with no VF has nothing to unplug (no-vf).
+  if (withPersistentTeaming(d).length > 0 || !hasVf(d)) return [];
   return [
     finding(
       'no-standby',
@@ -108,7 +135,7 @@ function noStandby(d: DomainDescription): Finding[] {
 
 function standbyNotVirtio(d: DomainDescription): Finding[] {
   return withPersistentTeaming(d)
-    .filter((nic) => nic.model !== 'virtio')
+    .filter((nic) => !isVirtioNet(nic))
     .map((nic) =>
       finding(
         'standby-not-virtio',
@@ -122,8 +149,9 @@ function standbyNotVirtio(d: DomainDescription): Finding[] {
 }
 
 function standbyLinkUp(d: DomainDescription): Finding[] {
+  // A persistent teaming on anything but virtio-net is no standby (standby-not-virtio); its link is moot.
   return withPersistentTeaming(d)
-    .filter((nic) => nic.link === 'up')
+    .filter((nic) => isVirtioNet(nic) && nic.link === 'up')
     .map((nic) =>
       finding(
         'standby-link-up',
@@ -150,18 +178,27 @@ function transientMissingPersistent(d: DomainDescription): Finding[] {
 
 function persistentTargetMissing(d: DomainDescription): Finding[] {
   const aliases = new Set(d.interfaces.map((nic) => nic.alias));
+  const standbys = withPersistentTeaming(d);
+  const standbyAliases = new Set(standbys.map((nic) => nic.alias));
   const standby = findStandby(d);
+  const fix = (target: string): string =>
+    standby?.alias
+      ? `use <teaming type='transient' persistent='${standby.alias}'/>, naming the standby's alias`
+      : `add <alias name='${target}'/> to the virtio standby`;
   return withTransientTeaming(d).flatMap((nic) => {
     const target = nic.teaming?.type === 'transient' ? nic.teaming.persistent : null;
-    if (target === null || aliases.has(target)) return [];
+    if (target === null || standbyAliases.has(target)) return [];
+    if (!aliases.has(target)) {
+      return [finding('persistent-target-missing', subjectOf(nic), `persistent='${target}' names no interface alias, so the VF is teamed with nothing`, fix(target))];
+    }
+    // With no standby at all, no-standby already says what to add.
+    if (standbys.length === 0) return [];
     return [
       finding(
         'persistent-target-missing',
         subjectOf(nic),
-        `persistent='${target}' names no interface alias, so the VF is teamed with nothing`,
-        standby?.alias
-          ? `use <teaming type='transient' persistent='${standby.alias}'/>, naming the standby's alias`
-          : `add <alias name='${target}'/> to the virtio standby`,
+        `persistent='${target}' names an interface without <teaming type='persistent'/>, which is no standby, so the VF is teamed with nothing`,
+        fix(target),
       ),
     ];
   });
@@ -169,13 +206,11 @@ function persistentTargetMissing(d: DomainDescription): Finding[] {
 
 /** NICs that must be addressable by a stable user alias: everything teamed, plus the emulated primary. */
 function teamedInterfaces(d: DomainDescription, mode: PrimaryMode): NetInterface[] {
-  const standby = findStandby(d);
-  const emulated = new Set(mode === 'emulated' && standby !== null ? findPrimaries(d, standby, mode) : []);
+  const emulated = new Set(mode === 'emulated' ? findTeams(d, mode).flatMap((team) => team.primaries) : []);
   return d.interfaces.filter((nic) => nic.teaming !== null || emulated.has(nic));
 }
 
 function aliasPrefix(d: DomainDescription, mode: PrimaryMode): Finding[] {
-  const standby = findStandby(d);
   const findings = teamedInterfaces(d, mode)
     .filter((nic) => nic.alias !== null && !nic.alias.startsWith('ua-'))
     .map((nic) =>
@@ -187,17 +222,17 @@ function aliasPrefix(d: DomainDescription, mode: PrimaryMode): Finding[] {
       ),
     );
   // persistent= and the standby link toggle both name the standby by alias; without one there is nothing to name.
-  if (standby !== null && standby.alias === null) {
-    findings.push(
+  const unnamed = findTeams(d, mode)
+    .filter((team) => team.standby.alias === null)
+    .map((team) =>
       finding(
         'alias-prefix',
-        subjectOf(standby),
+        subjectOf(team.standby),
         'the standby has no alias, so no persistent= can name it',
         "add <alias name='ua-backup0'/> to the standby and point the VF's persistent= at it",
       ),
     );
-  }
-  return findings;
+  return [...findings, ...unnamed];
 }
 
 /**
@@ -211,11 +246,22 @@ function claimants(d: DomainDescription, standby: NetInterface, mode: PrimaryMod
 }
 
 function macMismatch(d: DomainDescription, mode: PrimaryMode): Finding[] {
-  const standby = findStandby(d);
-  if (standby === null) return [];
-  return claimants(d, standby, mode)
-    .filter((primary) => standby.mac === null || primary.mac !== standby.mac)
-    .map((primary) => macMismatchFinding(standby, primary));
+  return findTeams(d, mode).flatMap(({ standby }) =>
+    claimants(d, standby, mode).flatMap((primary) => {
+      if (primary.form === 'hostdev') return standby.mac === null ? [hostdevStandbyWithoutMac(standby)] : [];
+      return standby.mac === null || primary.mac !== standby.mac ? [macMismatchFinding(standby, primary)] : [];
+    }),
+  );
+}
+
+/** A teamed `<hostdev>` has no `<mac>`: its MAC is set on the host, so only a standby without one is visibly wrong. */
+function hostdevStandbyWithoutMac(standby: NetInterface): Finding {
+  return finding(
+    'mac-mismatch',
+    subjectOf(standby),
+    "the standby has no MAC, so libvirt generates one that the MAC set on the <hostdev> through its PF cannot match: net_failover never pairs them",
+    "set <mac address='…'/> on the standby to the MAC you set on the VF (ip link set PF vf N mac …)",
+  );
 }
 
 function macMismatchFinding(standby: NetInterface, primary: NetInterface): Finding {
@@ -230,17 +276,18 @@ function macMismatchFinding(standby: NetInterface, primary: NetInterface): Findi
 }
 
 function multiplePrimaries(d: DomainDescription, mode: PrimaryMode): Finding[] {
-  const standby = findStandby(d);
-  const primaries = standby === null ? [] : findPrimaries(d, standby, mode);
-  if (standby === null || primaries.length < 2) return [];
-  return [
-    finding(
-      'multiple-primaries',
-      subjectOf(standby),
-      `${primaries.length} primaries (${primaries.map(subjectOf).join(', ')}) are teamed with one standby; net_failover takes only one`,
-      `keep one primary per standby: remove the <interface> of ${primaries.slice(1).map(subjectOf).join(', ')}, or give each its own virtio standby with <teaming type='persistent'/> and the same MAC`,
-    ),
-  ];
+  return findTeams(d, mode)
+    .filter((team) => team.primaries.length > 1)
+    .map(multiplePrimariesFinding);
+}
+
+function multiplePrimariesFinding({ standby, primaries }: Team): Finding {
+  return finding(
+    'multiple-primaries',
+    subjectOf(standby),
+    `${primaries.length} primaries (${primaries.map(subjectOf).join(', ')}) are teamed with one standby; net_failover takes only one`,
+    `keep one primary per standby: remove the <interface> of ${primaries.slice(1).map(subjectOf).join(', ')}, or give each its own virtio standby with <teaming type='persistent'/> and the same MAC`,
+  );
 }
 
 function vfWithoutTeaming(d: DomainDescription): Finding[] {
@@ -259,54 +306,111 @@ function vfWithoutTeaming(d: DomainDescription): Finding[] {
     finding(
       'vf-without-teaming',
       hostdevSubject(dev),
-      `${named('PCI device', dev.hostPciAddress)} is passed through as a <hostdev>, which cannot be teamed: libvirt refuses to migrate the domain`,
-      `replace it with <interface type='hostdev' managed='yes'> carrying <teaming type='transient' persistent='${standbyAlias}'/>`,
+      `${named('PCI device', dev.hostPciAddress)} is passed through as a <hostdev> without <teaming>: libvirt refuses to migrate the domain`,
+      `add <teaming type='transient' persistent='${standbyAlias}'/> to the <hostdev> (libvirt 7.1+), or replace it with <interface type='hostdev' managed='yes'> carrying it`,
     ),
   );
   return [...teamless, ...hostdevs];
 }
 
 function noHotplugSlot(d: DomainDescription, mode: PrimaryMode): Finding[] {
-  const pair = findTeamingPair(d, mode);
-  if (!isQ35(d.machine) || pair === null) return [];
-  const subject = subjectOf(pair.primary ?? pair.standby);
-  return [...primaryOnRootBus(pair.primary, d), ...noPortForReplug(pair.primary, d, subject)];
+  const teams = findTeams(d, mode);
+  const stuck = teams.flatMap((team) => team.primaries.filter((p) => cannotUnplug(p, d)).map((p) => stuckPrimary(p, d)));
+  return [...stuck, ...noPortForReplug(teams, d)];
 }
 
-function firstFreePort(d: DomainDescription): number | null {
-  return d.pcieRootPorts.find((port) => port.free)?.index ?? null;
+function withoutHotplug(d: DomainDescription): Set<number> {
+  return new Set(d.busesWithoutHotplug ?? []);
 }
 
-function primaryOnRootBus(primary: NetInterface | null, d: DomainDescription): Finding[] {
-  if (primary?.guestSlot?.busController !== 'pcie-root') return [];
-  const port = firstFreePort(d);
-  return [
-    finding(
-      'no-hotplug-slot',
-      subjectOf(primary),
-      'the primary sits on pcie.0, the q35 root bus, which cannot hot-unplug it',
-      port === null
-        ? "add <controller type='pci' model='pcie-root-port'/> and drop the primary's <address> so libvirt places it behind the port"
-        : `move it behind pcie-root-port ${port}: <address type='pci' domain='0x0000' bus='0x${port.toString(16).padStart(2, '0')}' slot='0x00' function='0x0'/>`,
-    ),
-  ];
+/** A free pcie-root-port that can take a hot-plugged device (not `<target hotplug='off'/>`). */
+function freePorts(d: DomainDescription): number[] {
+  const off = withoutHotplug(d);
+  return d.pcieRootPorts.filter((port) => port.free && !off.has(port.index)).map((port) => port.index);
+}
+
+/** q35's pcie.0, or a bus whose controller cannot hot-plug: QEMU cannot unplug what sits there. */
+function cannotUnplug(primary: NetInterface, d: DomainDescription): boolean {
+  const slot = primary.guestSlot;
+  if (slot === null) return false;
+  if (slot.busController === 'pcie-root') return isQ35(d.machine);
+  return slot.bus !== null && withoutHotplug(d).has(slot.bus);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`;
+}
+
+function stuckPrimary(primary: NetInterface, d: DomainDescription): Finding {
+  const onRoot = primary.guestSlot?.busController === 'pcie-root';
+  const port = freePorts(d)[0];
+  const fix = !isQ35(d.machine)
+    ? `remove <target hotplug='off'/> from the controller of bus ${hex(primary.guestSlot?.bus ?? 0)}, or drop the primary's <address> so libvirt places it on a bus that can hot-plug`
+    : port === undefined
+      ? "add <controller type='pci' model='pcie-root-port'/> and drop the primary's <address> so libvirt places it behind the port"
+      : `move it behind pcie-root-port ${port}: <address type='pci' domain='0x0000' bus='${hex(port)}' slot='0x00' function='0x0'/>`;
+  return finding(
+    'no-hotplug-slot',
+    subjectOf(primary),
+    onRoot
+      ? 'the primary sits on pcie.0, the q35 root bus, which cannot hot-unplug it'
+      : `the primary sits on bus ${hex(primary.guestSlot?.bus ?? 0)}, whose controller cannot hot-plug (<target hotplug='off'/>, or a model that never does), so it cannot be unplugged`,
+    fix,
+  );
 }
 
 /** Unplugging a primary that sits on a hot-pluggable port frees that port for the VF plugged in on D. */
-function freesAPort(primary: NetInterface | null): boolean {
-  if (primary === null) return false;
+function freesAPort(primary: NetInterface | null, d: DomainDescription): boolean {
+  if (primary === null || cannotUnplug(primary, d)) return false;
   const controller = primary.guestSlot?.busController;
   return controller === undefined || controller === 'pcie-root-port' || controller === 'other';
 }
 
-function noPortForReplug(primary: NetInterface | null, d: DomainDescription, subject: string): Finding[] {
-  if (freesAPort(primary) || firstFreePort(d) !== null) return [];
-  return [
+/** Every team whose primary frees no port needs a free one of its own for the VF plugged in on D (q35). */
+function noPortForReplug(teams: Team[], d: DomainDescription): Finding[] {
+  if (!isQ35(d.machine)) return [];
+  const lacking = teams.filter((team) => !freesAPort(team.primaries[0] ?? null, d));
+  return lacking.slice(freePorts(d).length).map((team) =>
     finding(
       'no-hotplug-slot',
-      subject,
+      subjectOf(team.primaries[0] ?? team.standby),
       'no free pcie-root-port is left, so no VF can be hot-plugged in on the destination',
       "add a spare <controller type='pci' model='pcie-root-port'/> to the persistent config; it takes effect at the next cold boot",
     ),
-  ];
+  );
+}
+
+/** QEMU's failover pairs a virtio standby with a VFIO device: libvirt refuses a transient teaming anywhere else. */
+function transientNotHostdev(d: DomainDescription, mode: PrimaryMode): Finding[] {
+  // The testbed's emulated primary carries no teaming; a teaming on it is judged by what it claims (mac-mismatch…).
+  if (mode === 'emulated') return [];
+  return withTransientTeaming(d)
+    .filter((nic) => nic.type !== 'hostdev' && nic.type !== 'network')
+    .map((nic) =>
+      finding(
+        'transient-not-hostdev',
+        subjectOf(nic),
+        `<teaming type='transient'/> is on an <interface type='${nic.type}'>: libvirt refuses it (virtio-net teaming transient interface must be type='hostdev')`,
+        "make it <interface type='hostdev' managed='yes'> with the VF's <source><address …/></source>, or type='network' naming a libvirt network that is a pool of VFs",
+      ),
+    );
+}
+
+/** qemuMigrationSrcIsAllowedHostdev: USB host devices migrate; SCSI, SCSI host, mdev and capabilities-mode ones do not. */
+function unmigratableDevice(d: DomainDescription): Finding[] {
+  return (d.otherHostdevs ?? [])
+    .filter((dev) => dev.mode !== 'subsystem' || dev.type !== 'usb')
+    .map((dev) =>
+      finding(
+        'unmigratable-device',
+        dev.alias ?? dev.source ?? dev.type,
+        `<hostdev mode='${dev.mode}' type='${dev.type}'> cannot be migrated: libvirt refuses to migrate a domain holding one`,
+        'detach it before migrating (virsh detach-device with its <hostdev> XML) and attach its counterpart on the destination, or move the VM cold',
+      ),
+    );
+}
+
+function noVf(d: DomainDescription): Finding[] {
+  if (hasVf(d) || withPersistentTeaming(d).length > 0) return [];
+  return [finding('no-vf', d.name, 'nothing to team; migrated with the plan for VMs without a VF', '')];
 }

@@ -38,6 +38,9 @@ void describe('the primary in place', () => {
     assert.equal(primaryIn(d, { alias: 'ua-primary0', mac: '52:54:00:6D:90:02', vf })?.alias, 'ua-sriov0');
     const standbyOnly = { ...d, interfaces: d.interfaces.filter((n) => n.model === 'virtio') };
     assert.equal(primaryIn(standbyOnly, { alias: 'ua-primary0', mac: '52:54:00:6d:90:02', vf }), null);
+    // A transitional virtio-net standby is a standby too, not a primary under another alias.
+    const transitional = { ...standbyOnly, interfaces: standbyOnly.interfaces.map((n) => ({ ...n, model: 'virtio-transitional' })) };
+    assert.equal(primaryIn(transitional, { alias: 'ua-primary0', mac: '52:54:00:6d:90:02', vf }), null);
   });
 
   void it('is backed by the VF asked for: the same PCI address (any case) or hostdev network; emulated, by anything but a VF', () => {

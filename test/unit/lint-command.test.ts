@@ -58,6 +58,33 @@ void describe('lintXmlFile', () => {
     assert.deepEqual(out.map((l) => l.split(':')[0]), ['WARNING standby-link-up ua-backup0', 'ERROR mac-mismatch ua-sriov0']);
   });
 
+  void it('exits 0 with one INFO line for a domain without a VF', async () => {
+    assert.deepEqual(await run(join(FIXTURES, 'no-vf.xml')), {
+      code: 0,
+      out: ['INFO no-vf web-01: nothing to team; migrated with the plan for VMs without a VF'],
+    });
+  });
+
+  void it('exits 1 for a host device libvirt cannot migrate', async () => {
+    const { code, out } = await run(join(FIXTURES, 'unmigratable-device.xml'));
+    assert.equal(code, 1);
+    assert.deepEqual(out.map((l) => l.split(':')[0]), ['ERROR unmigratable-device hostdev0']);
+  });
+
+  void it('exits 0 for a VF teamed as a plain <hostdev> and for two teamed pairs', async () => {
+    assert.deepEqual(await run(join(FIXTURES, 'valid-hostdev-teaming.xml')), { code: 0, out: ['ok: web-01: no findings'] });
+    assert.deepEqual(await run(join(FIXTURES, 'valid-two-pairs.xml')), { code: 0, out: ['ok: web-01: no findings'] });
+  });
+
+  void it('escapes bidi overrides and control characters the file puts in names', async () => {
+    const xml = (await readFile(join(FIXTURES, 'no-vf.xml'), 'utf8')).replace('<name>web-01</name>', '<name>web&#x202e;-01</name>');
+    const path = join(dir, 'escape.xml');
+    await writeFile(path, xml);
+    const { code, out } = await run(path);
+    assert.equal(code, 0);
+    assert.deepEqual(out, ['INFO no-vf web\\u202e-01: nothing to team; migrated with the plan for VMs without a VF']);
+  });
+
   void it('exits 1 naming a missing file', async () => {
     const path = join(dir, 'nope.xml');
     assert.deepEqual(await run(path), { code: 1, out: [`error: ${path}: no such file`] });

@@ -277,3 +277,147 @@ void describe('parseDomainXml errors', () => {
     assert.equal(err.message, "guest PCI bus 'zero' is not a number (line 3)");
   });
 });
+
+void describe('parseDomainXml host devices as libvirt reads them', () => {
+  void it('reads a PCI <hostdev> with <teaming> as a primary interface of form hostdev', () => {
+    const d = parseDomainXml(fixture('valid-hostdev-teaming.xml'));
+    assert.deepEqual(d.hostdevs, []);
+    assert.deepEqual(d.interfaces[1], {
+      alias: 'ua-sriov0',
+      type: 'hostdev',
+      model: null,
+      mac: null,
+      link: 'up',
+      teaming: { type: 'transient', persistent: 'ua-backup0' },
+      hostPciAddress: '0000:3b:02.1',
+      network: null,
+      guestSlot: { busController: 'pcie-root-port', bus: 7 },
+      form: 'hostdev',
+    });
+  });
+
+  void it('reads a <hostdev> without mode as subsystem, as libvirt does', () => {
+    const d = parseDomainXml(domain("<hostdev type='pci'><source><address bus='0x3b' slot='0x02' function='0x4'/></source></hostdev>"));
+    assert.deepEqual(d.hostdevs, [{ alias: null, hostPciAddress: '0000:3b:02.4', guestSlot: null }]);
+  });
+
+  void it('keeps every other hostdev with what it passes through', () => {
+    const d = parseDomainXml(
+      domain(`<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0xbeef'/></source><alias name='hostdev1'/></hostdev>
+        <hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/><address bus='0' target='0' unit='1'/></source></hostdev>
+        <hostdev mode='subsystem' type='scsi'><source protocol='iscsi' name='iqn.2014-08.com.example:t1/1'><host name='example.com'/></source></hostdev>
+        <hostdev mode='subsystem' type='scsi_host'><source protocol='vhost' wwpn='naa.5001405df3e54061'/></hostdev>
+        <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>
+        <hostdev mode='capabilities' type='misc'><source><char>/dev/input/event3</char></source></hostdev>`),
+    );
+    assert.deepEqual(
+      d.otherHostdevs?.map((h) => [h.alias, h.mode, h.type, h.source]),
+      [
+        ['hostdev1', 'subsystem', 'usb', null],
+        [null, 'subsystem', 'scsi', 'scsi_host0 0:0:1'],
+        [null, 'subsystem', 'scsi', 'iqn.2014-08.com.example:t1/1'],
+        [null, 'subsystem', 'scsi_host', 'naa.5001405df3e54061'],
+        [null, 'subsystem', 'mdev', 'c2177883-f1bb-47f0-914d-32a22e3a8804'],
+        [null, 'capabilities', 'misc', '/dev/input/event3'],
+      ],
+    );
+    assert.deepEqual(d.hostdevs, []);
+    assert.deepEqual(d.interfaces, []);
+  });
+
+  void it('names a teamed hostdev in a teaming error', () => {
+    const err = parseError(domain("<hostdev mode='subsystem' type='pci'><source><address bus='0x3b' slot='0x02' function='0x1'/></source><teaming type='spare'/></hostdev>"));
+    assert.equal(err.message, "hostdev 0000:3b:02.1: <teaming type='spare'> must have type 'persistent' or 'transient' (line 3)");
+  });
+});
+
+void describe('parseDomainXml buses that cannot hot-plug', () => {
+  void it('lists controllers with hotplug=off and the models that never hot-plug, index-less root ports numbered as pcieRootPorts', () => {
+    const d = parseDomainXml(
+      domain(`<controller type='pci' index='0' model='pcie-root'/>
+        <controller type='pci' index='1' model='pcie-root-port'/>
+        <controller type='pci' index='2' model='pcie-root-port'><target chassis='2' port='0x11' hotplug='off'/></controller>
+        <controller type='pci' index='3' model='dmi-to-pci-bridge'/>
+        <controller type='pci' index='4' model='pcie-switch-upstream-port'/>
+        <controller type='pci' index='5' model='pcie-switch-downstream-port'><target hotplug='off'/></controller>
+        <controller type='pci' index='6' model='pcie-switch-downstream-port'><target hotplug='on'/></controller>
+        <controller type='pci' index='7' model='pcie-expander-bus'/>
+        <controller type='pci' index='8' model='pci-bridge'/>`),
+    );
+    assert.deepEqual(d.busesWithoutHotplug, [2, 3, 4, 5, 7]);
+    const indexless = parseDomainXml(
+      domain(`<controller type='pci' index='0' model='pcie-root'/>
+        <controller type='pci' index='4' model='pcie-root-port'/>
+        <controller type='pci' model='pcie-root-port'><target hotplug='off'/></controller>`),
+    );
+    assert.deepEqual(indexless.busesWithoutHotplug, [5]);
+    assert.deepEqual(indexless.pcieRootPorts.map((p) => p.index), [4, 5]);
+  });
+
+  void it("lists i440fx's pci-root with hotplug=off, but never q35's pcie-root (GuestSlot names it)", () => {
+    const off = "<controller type='pci' index='0' model='pci-root'><target hotplug='off'/></controller>";
+    assert.deepEqual(parseDomainXml(domain(off, { machine: 'pc-i440fx-7.2' })).busesWithoutHotplug, [0]);
+    assert.deepEqual(parseDomainXml(domain("<controller type='pci' index='0' model='pcie-root'/>")).busesWithoutHotplug, []);
+  });
+});
+
+void describe('parseDomainXml PCI addresses as libvirt reads them (base 0)', () => {
+  function hostAddress(parts: string): string | null {
+    return onlyInterface(`<interface type='hostdev'><source><address type='pci' ${parts}/></source></interface>`).hostPciAddress;
+  }
+
+  void it('reads hex, octal and decimal parts', () => {
+    assert.equal(hostAddress("domain='0x0000' bus='0x3B' slot='0X02' function='0x1'"), '0000:3b:02.1');
+    assert.equal(hostAddress("bus='073' slot='010' function='07'"), '0000:3b:08.7');
+    assert.equal(hostAddress("bus='59' slot='0' function='1'"), '0000:3b:00.1');
+    assert.equal(onlyInterface("<interface type='user'><address type='pci' bus='010' slot='0x00'/></interface>").guestSlot?.bus, 8);
+  });
+
+  void it('refuses what strtoul or PCI would not take, naming it', () => {
+    const err = (parts: string): string => parseError(domain(`<interface type='hostdev'><source><address type='pci' ${parts}/></source></interface>`)).message;
+    assert.equal(err("bus='08'"), "host PCI bus '08' is not a number (line 3)");
+    assert.equal(err("bus='-1'"), "host PCI bus '-1' is not a number (line 3)");
+    assert.equal(err("bus=''"), "host PCI bus '' is not a number (line 3)");
+    assert.equal(err("bus='0x100'"), "host PCI bus '0x100' is over the 255 PCI allows (line 3)");
+    assert.equal(err("slot='0x20'"), "host PCI slot '0x20' is over the 31 PCI allows (line 3)");
+    assert.equal(err("function='8'"), "host PCI function '8' is over the 7 PCI allows (line 3)");
+    assert.equal(err("domain='0x10000'"), "host PCI domain '0x10000' is over the 65535 PCI allows (line 3)");
+    const guest = parseError(domain("<interface type='user'><address type='pci' bus='0x1ff'/></interface>"));
+    assert.equal(guest.message, "guest PCI bus '0x1ff' is over the 255 PCI allows (line 3)");
+  });
+
+  void it('ignores addresses that are not PCI: unassigned, drive, usb, ccw', () => {
+    const d = parseDomainXml(
+      domain(`<hostdev mode='subsystem' type='pci'><source><address bus='0x90' slot='0x01' function='0x1'/></source><address type='unassigned'/></hostdev>
+        <interface type='user'><address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></interface>`),
+    );
+    assert.deepEqual(d.hostdevs, [{ alias: null, hostPciAddress: '0000:90:01.1', guestSlot: null }]);
+    assert.equal(d.interfaces[0]?.guestSlot, null);
+  });
+});
+
+void describe('parseDomainXml on what real domains carry besides devices', () => {
+  void it('reads through comments, namespaced metadata, unknown elements and devices without address', () => {
+    const d = parseDomainXml(`<?xml version='1.0'?>
+      <!-- written by hand -->
+      <domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+        <name>odd</name><memory unit='MiB'>512</memory>
+        <metadata>
+          <app:vm xmlns:app='urn:example:app'><app:interface type='hostdev'/><hostdev type='scsi'/></app:vm>
+        </metadata>
+        <os><type machine='q35'>hvm</type></os>
+        <devices>
+          <!-- the standby -->
+          <interface type='bridge'><model type='virtio'/><teaming type='persistent'/><future-thing x='1'><nested/></future-thing><alias name='ua-backup0'/></interface>
+          <hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0x3b' slot='2' function='1'/></source><teaming type='transient' persistent='ua-backup0'/></hostdev>
+          <vendor-device/>
+        </devices>
+        <qemu:commandline><qemu:arg value='-s'/></qemu:commandline>
+      </domain>`);
+    assert.deepEqual(d.interfaces.map((n) => [n.alias, n.type, n.form ?? 'interface', n.hostPciAddress, n.guestSlot]), [
+      ['ua-backup0', 'bridge', 'interface', null, null],
+      [null, 'hostdev', 'hostdev', '0000:3b:02.1', null],
+    ]);
+    assert.deepEqual(d.otherHostdevs, []);
+  });
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
 import type { DomainDescription, NetInterface } from '../../src/domain/description.js';
-import { findTeamingPair, type PrimaryMode } from '../../src/domain/teaming.js';
+import { findTeamingPair, findTeams, isStandby, type PrimaryMode } from '../../src/domain/teaming.js';
 
 const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
 
@@ -96,5 +96,73 @@ void describe('findTeamingPair', () => {
       nic({ type: 'hostdev', model: null, teaming: { type: 'transient', persistent: null } }),
     ]);
     assert.deepEqual(pairAliases(d, 'hostdev'), { standby: null, primary: null });
+  });
+});
+
+void describe('findTeams', () => {
+  /** Each team as aliases: standby, then its primaries. */
+  function teams(d: DomainDescription, mode: PrimaryMode): (string | null)[][] {
+    return findTeams(d, mode).map((t) => [t.standby.alias, ...t.primaries.map((p) => p.alias)]);
+  }
+
+  void it('finds every pair, each VF with the standby its persistent= names', () => {
+    assert.deepEqual(teams(load('valid-two-pairs.xml'), 'hostdev'), [
+      ['ua-backup0', 'ua-sriov0'],
+      ['ua-backup1', 'ua-sriov1'],
+    ]);
+  });
+
+  void it('pairs by MAC in emulated mode, every pair', () => {
+    assert.deepEqual(teams(load('valid-two-pairs.xml'), 'emulated'), [
+      ['ua-backup0', 'ua-sriov0'],
+      ['ua-backup1', 'ua-sriov1'],
+    ]);
+  });
+
+  void it('lists a standby whose VF is detached with no primary, and every primary of a doubled one', () => {
+    assert.deepEqual(teams(load('no-hotplug-slot-ports-full.xml'), 'hostdev'), [['ua-backup0']]);
+    assert.deepEqual(teams(load('multiple-primaries.xml'), 'hostdev'), [['ua-backup0', 'ua-sriov0', 'ua-sriov1']]);
+  });
+
+  void it('takes a teamed <hostdev> as a primary', () => {
+    const d = load('valid-hostdev-teaming.xml');
+    assert.deepEqual(teams(d, 'hostdev'), [['ua-backup0', 'ua-sriov0']]);
+    assert.equal(findTeams(d, 'hostdev')[0]?.primaries[0]?.form, 'hostdev');
+  });
+});
+
+void describe('findTeamingPair with several pairs and forms', () => {
+  void it('keeps meaning the first pair, for preflight and the adapter', () => {
+    assert.deepEqual(pairAliases(load('valid-two-pairs.xml'), 'hostdev'), { standby: 'ua-backup0', primary: 'ua-sriov0' });
+    assert.deepEqual(pairAliases(load('valid-two-pairs.xml'), 'emulated'), { standby: 'ua-backup0', primary: 'ua-sriov0' });
+  });
+
+  void it('returns a teamed <hostdev> as the primary, with its host address, so it is never left attached unseen', () => {
+    const pair = findTeamingPair(load('valid-hostdev-teaming.xml'), 'hostdev');
+    assert.equal(pair?.primary?.alias, 'ua-sriov0');
+    assert.equal(pair?.primary?.hostPciAddress, '0000:3b:02.1');
+  });
+});
+
+void describe('standbys', () => {
+  for (const model of ['virtio', 'virtio-transitional', 'virtio-non-transitional']) {
+    void it(`takes a ${model} NIC with persistent teaming as the standby`, () => {
+      assert.equal(isStandby(nic({ model, teaming: { type: 'persistent' } })), true);
+    });
+  }
+
+  void it('takes no other model, and no virtio NIC without persistent teaming', () => {
+    assert.equal(isStandby(nic({ model: 'e1000e', teaming: { type: 'persistent' } })), false);
+    assert.equal(isStandby(nic({ model: null, type: 'hostdev', teaming: { type: 'persistent' } })), false);
+    assert.equal(isStandby(nic({ model: 'virtio' })), false);
+  });
+
+  void it('in emulated mode never takes a transitional virtio NIC with the MAC as the primary', () => {
+    const d = withInterfaces([
+      nic({ alias: 'ua-backup0', model: 'virtio-non-transitional', teaming: { type: 'persistent' } }),
+      nic({ alias: 'ua-other0', model: 'virtio-transitional' }),
+      nic({ alias: 'ua-primary0', model: 'e1000e' }),
+    ]);
+    assert.deepEqual(pairAliases(d, 'emulated'), { standby: 'ua-backup0', primary: 'ua-primary0' });
   });
 });

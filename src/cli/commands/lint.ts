@@ -7,6 +7,7 @@ import { InputError } from '../../errors.js';
 import { formatFinding, lintDomain } from '../../lint/lint.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 import { consoleOutput } from '../output.js';
+import { printable } from '../../util/printable.js';
 
 interface LintOptions {
   emulated?: boolean;
@@ -17,13 +18,14 @@ interface LintOptions {
 
 /**
  * `vfmigrate lint FILE.xml [--emulated]`: prints one line per finding (or one `ok:` line) and returns the exit
- * code: 1 when any finding is an error or the file can't be read as domain XML, else 0 (warnings pass).
+ * code: 1 when any finding is an error or the file can't be read as domain XML, else 0 (warnings and info pass).
  */
 export async function lintXmlFile(
   path: string,
   opts: { primaryMode: PrimaryMode },
-  out: (line: string) => void,
+  print: (line: string) => void,
 ): Promise<number> {
+  const out = escaped(print);
   const domain = await readDomain(path, out);
   if (domain === null) return 1;
   return lintAndReport(domain, opts.primaryMode, out);
@@ -33,7 +35,12 @@ export async function lintXmlFile(
 export async function lintLiveDomain(opts: Required<Pick<LintOptions, 'host' | 'hosts' | 'vm'>>, out: (line: string) => void): Promise<number> {
   const host = await hostServicesFromConfig(opts.hosts, opts.host);
   const domain = await host.hypervisor.describeVm(opts.vm);
-  return lintAndReport(domain, host.primaryMode, out);
+  return lintAndReport(domain, host.primaryMode, escaped(out));
+}
+
+/** Names, aliases and MACs come from the domain: control and bidi characters in them must not reach the terminal. */
+function escaped(print: (line: string) => void): (line: string) => void {
+  return (line) => print(printable(line));
 }
 
 function lintAndReport(domain: DomainDescription, primaryMode: PrimaryMode, out: (line: string) => void): number {
