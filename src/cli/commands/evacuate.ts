@@ -7,6 +7,7 @@ import { knownHostNames } from '../../config/known-hosts.js';
 import { InputError } from '../../errors.js';
 import type { EvacuationProgress, EvacuationReport, VmEntry } from '../../evacuation/evacuation-types.js';
 import { defaultPolicyFile, loadPolicy } from '../../evacuation/policy.js';
+import { pauseUpdate, resumeUpdate } from '../../workflows/definitions.js';
 import { consoleOutput as io, loadSettings } from '../context.js';
 
 const stateMarks: Record<VmEntry['state'], string> = {
@@ -93,7 +94,7 @@ async function control(workflowId: string, action: 'pause' | 'resume'): Promise<
   const { settings } = await loadSettings();
   const client = await connectClient(settings);
   try {
-    const p = await client.workflow.getHandle(workflowId).executeUpdate<EvacuationProgress, []>(action);
+    const p = await client.workflow.getHandle(workflowId).executeUpdate(action === 'pause' ? pauseUpdate : resumeUpdate);
     io.out(`${workflowId}: ${p.state}${action === 'pause' ? ' (migrations in flight finish; no new ones start)' : ''}`);
     return 0;
   } catch (err) {

@@ -6,6 +6,7 @@ import { printable } from '../../util/printable.js';
 import { followMigration, migrationReport, queryProgress } from '../../client/migration-result.js';
 import { startMigration } from '../../client/start-migration.js';
 import { runLink } from '../../client/ui-link.js';
+import { evacuationWorkflowType } from '../../temporal/names.js';
 import type { MigrationProgress, Outcome } from '../../workflows/migration-types.js';
 import { consoleOutput, loadSettings } from '../context.js';
 import { evacuationStatus } from './evacuate.js';
@@ -56,7 +57,7 @@ export async function runStatus(workflowId: string): Promise<number> {
   consoleOutput.out(`${workflowId} run ${description.runId}: ${description.status.name}`);
   const link = runLink(settings.uiUrl, settings.namespace, workflowId, description.runId);
   if (link) consoleOutput.out(`Temporal UI: ${link}`);
-  if (description.type === 'evacuateHost') {
+  if (description.type === evacuationWorkflowType) {
     await evacuationStatus(client, workflowId);
     return 0;
   }
