@@ -2,17 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activityRegistry } from '../../src/activities/registry.js';
 import { explainPlan } from '../../src/plan/explain.js';
-import { loadPlan, parsePlanText, type PlanLoad } from '../../src/plan/load.js';
+import { parsePlanText } from '../../src/plan/load.js';
+import { shippedPlan, type LoadedPlan } from '../support/plans.js';
 
-type Loaded = Extract<PlanLoad, { ok: true }>;
-
-async function shipped(name: string): Promise<Loaded> {
-  const loaded = await loadPlan(name, activityRegistry);
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  return loaded;
-}
-
-function handMade(steps: string): Loaded {
+function handMade(steps: string): LoadedPlan {
   const loaded = parsePlanText(`apiVersion: vfmigrate/v1\nkind: MigrationPlan\nmetadata: { name: hand-made, version: 1 }\nspec:\n  steps:\n${steps}`, 'hand-made.yaml', activityRegistry);
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   return loaded;
@@ -32,7 +25,7 @@ function rows(lines: string[]): string[][] {
 
 void describe('explainPlan: what a plan will do, and what undoes what', () => {
   void it('the default plan: every failing step undoes its own call first, then the earlier steps newest first', async () => {
-    const plan = await shipped('sriov-live-migration');
+    const plan = await shippedPlan('sriov-live-migration');
     const lines = explainPlan(plan.resolved, { file: plan.file, source: 'hostA', destination: 'hostB', queuePrefix: 'vfmigrate' });
     assert.equal(lines[0], `plan sriov-live-migration v3 (sha256 ${plan.resolved.hash.slice(0, 12)}) from ${plan.file}`);
     assert.deepEqual(undoOrder(lines), [
@@ -48,7 +41,7 @@ void describe('explainPlan: what a plan will do, and what undoes what', () => {
   });
 
   void it('the default plan\'s table: groups and their members, host queues, the undo of each step, timings and skips', async () => {
-    const plan = await shipped('sriov-live-migration');
+    const plan = await shippedPlan('sriov-live-migration');
     const table = rows(explainPlan(plan.resolved, { file: plan.file, source: 'hostA', destination: 'hostB', queuePrefix: 'vfmigrate' }));
     assert.deepEqual(table[0], ['#', 'step', 'activity', 'runs on (task queue)', 'undone by']);
     const byStep = new Map(table.filter((r) => r.length > 1 && r[0] !== '#').map((r) => [r[1], r]));
@@ -68,7 +61,7 @@ void describe('explainPlan: what a plan will do, and what undoes what', () => {
   });
 
   void it('detach-first without host names: placeholders in the queues, the roles in the undo order', async () => {
-    const plan = await shipped('detach-first');
+    const plan = await shippedPlan('detach-first');
     const lines = explainPlan(plan.resolved, { file: plan.file, queuePrefix: 'lab' });
     const byStep = new Map(rows(lines).map((r) => [r[1], r]));
     assert.deepEqual(byStep.get('reserve-vf'), ['2', 'reserve-vf', 'reserveVf', 'destination (lab-host-<destination>)', 'releaseVf on destination']);

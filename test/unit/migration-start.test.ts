@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activityRegistry } from '../../src/activities/registry.js';
-import { loadPlan } from '../../src/plan/load.js';
-import type { ResolvedPlan } from '../../src/plan/resolved.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../../src/temporal/search-attributes.js';
 import { migrationStartOptions } from '../../src/workflows/migration-start.js';
 import type { RunRequest } from '../../src/workflows/migration-types.js';
-
-async function shippedPlan(name: string): Promise<{ file: string; resolved: ResolvedPlan }> {
-  const loaded = await loadPlan(name, activityRegistry);
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  return loaded;
-}
+import { shippedPlan } from '../support/plans.js';
 
 const attributes = [
   { key: VmName, value: 'vm-7' },

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
-import { activityRegistry } from '../../src/activities/registry.js';
 import { progressChanges, reportLines, stepLine } from '../../src/cli/progress-lines.js';
-import { loadPlan } from '../../src/plan/load.js';
 import { flattenSteps, type ResolvedCall } from '../../src/plan/resolved.js';
 import type { MigrationProgress, MigrationReport, StepState } from '../../src/workflows/migration-types.js';
 import { StepTracker } from '../../src/workflows/step-tracker.js';
+import { shippedPlan } from '../support/plans.js';
 import { progressWith, stepInEachState } from '../support/step-states.js';
 
 const MiB = 1048576;
@@ -38,8 +37,7 @@ void describe('migrate --wait: the lines printed for each change of a run', () =
   after(() => mock.timers.reset());
 
   void it('a run that fails at detach-vf and rolls back, polled at every change', async () => {
-    const loaded = await loadPlan('sriov-live-migration', activityRegistry);
-    assert.ok(loaded.ok);
+    const loaded = await shippedPlan('sriov-live-migration');
     const runsOn = (c: ResolvedCall): string => (c.on === 'source' ? 'hostA' : 'hostB');
     const steps = flattenSteps(loaded.resolved.steps);
     const tracker = new StepTracker(steps, runsOn);

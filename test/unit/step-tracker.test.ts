@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
-import { activityRegistry } from '../../src/activities/registry.js';
-import { loadPlan } from '../../src/plan/load.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall } from '../../src/plan/resolved.js';
 import { StepTracker } from '../../src/workflows/step-tracker.js';
+import { shippedPlan } from '../support/plans.js';
 
 const runsOn = (call: ResolvedCall): string => (call.on === 'source' ? 'hostA' : call.on === 'destination' ? 'hostB' : 'control');
 
-async function shippedSteps(name: string): Promise<ResolvedActivityStep[]> {
-  const loaded = await loadPlan(name, activityRegistry);
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  return flattenSteps(loaded.resolved.steps);
-}
-
 async function tracker(): Promise<{ tracker: StepTracker; steps: ResolvedActivityStep[] }> {
-  const steps = await shippedSteps('sriov-live-migration');
+  const steps = flattenSteps((await shippedPlan('sriov-live-migration')).resolved.steps);
   return { tracker: new StepTracker(steps, runsOn), steps };
 }
 
