@@ -5,7 +5,7 @@ import { libvirtUriProblem } from '../config/libvirt-uri.js';
 import { InputError, PreflightError } from '../errors.js';
 import { VmNotFoundError } from '../hypervisor/errors.js';
 import type { MigrationProgress, VmDescription } from '../hypervisor/hypervisor.js';
-import { migrationProgressSignal } from '../temporal/names.js';
+import { migrationProgressSignal } from '../workflows/definitions.js';
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
 import type { HostServices } from './host-services.js';

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { InputError, VfmigrateError } from '../errors.js';
 import { defaultPolicyFile, loadPolicy } from '../evacuation/policy.js';
 import type { EvacuationRequest } from '../evacuation/evacuation-types.js';
-import { controlQueue, evacuationWorkflowId, hostNamePattern, hostQueue } from '../temporal/names.js';
+import { controlQueue, evacuationWorkflowId, evacuationWorkflowType, hostNamePattern, hostQueue } from '../temporal/names.js';
 import { EvacuatedHost, EvacuationState } from '../temporal/search-attributes.js';
 import type { evacuateHost as evacuateHostWorkflow } from '../workflows/evacuate-host.js';
 import { runLink } from './ui-link.js';
@@ -35,8 +35,6 @@ export class EvacuationAlreadyRunningError extends VfmigrateError {
   readonly retryable = false;
 }
 
-export { evacuationWorkflowId };
-
 /** Checks the policy and the fleet, then starts draining `host` (one evacuation per host at a time). */
 export async function evacuateHost(client: Client, opts: EvacuateOptions): Promise<StartedEvacuation> {
   if (!hostNamePattern.test(opts.host)) throw new InputError(`"${opts.host}" is not a valid host name`);
@@ -61,7 +59,7 @@ export async function evacuateHost(client: Client, opts: EvacuateOptions): Promi
   };
   const workflowId = evacuationWorkflowId(opts.host);
   try {
-    const handle = await client.workflow.start<typeof evacuateHostWorkflow>('evacuateHost', {
+    const handle = await client.workflow.start<typeof evacuateHostWorkflow>(evacuationWorkflowType, {
       taskQueue: controlQueue(opts.queuePrefix),
       workflowId,
       workflowIdConflictPolicy: 'FAIL',

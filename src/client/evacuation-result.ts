@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { EvacuationProgress, EvacuationReport } from '../evacuation/evacuation-types.js';
-import { progressQuery } from '../temporal/names.js';
+import { evacuationProgressQuery } from '../workflows/definitions.js';
 import type { evacuateHost } from '../workflows/evacuate-host.js';
 import { followRun, runReport } from './run-report.js';
 
@@ -10,7 +10,7 @@ export function evacuationReport(handle: WorkflowHandle<typeof evacuateHost>): P
 }
 
 export function queryEvacuation(handle: WorkflowHandle<typeof evacuateHost>): Promise<EvacuationProgress> {
-  return handle.query<EvacuationProgress>(progressQuery);
+  return handle.query(evacuationProgressQuery);
 }
 
 /** Polls the evacuation's progress, calling `onProgress` on every change and last with the report. */

@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { migrationProgressQuery } from '../workflows/definitions.js';
 import type { migrateVm } from '../workflows/migrate-vm.js';
 import type { MigrationProgress, MigrationReport } from '../workflows/migration-types.js';
-import { progressQuery } from '../temporal/names.js';
 import { followRun, runReport } from './run-report.js';
 
 /** The migration's report whatever its outcome (rolled back, degraded or cancelled runs end as failed workflows). */
@@ -10,7 +10,7 @@ export function migrationReport(handle: WorkflowHandle<typeof migrateVm>): Promi
 }
 
 export function queryProgress(handle: WorkflowHandle<typeof migrateVm>): Promise<MigrationProgress> {
-  return handle.query<MigrationProgress>(progressQuery);
+  return handle.query(migrationProgressQuery);
 }
 
 /** Polls the run's progress, calling `onProgress` on every change and last with the report; returns the report. */

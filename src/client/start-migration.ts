@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { InputError, VfmigrateError } from '../errors.js';
 import { loadPlan, type PlanLoad } from '../plan/load.js';
-import type { ResolvedPlan } from '../plan/resolved.js';
-import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowId, vmNamePattern } from '../temporal/names.js';
-import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowType, vmNamePattern } from '../temporal/names.js';
+import { DestinationHost, MigrationPhase, SourceHost } from '../temporal/search-attributes.js';
 import type { migrateVm } from '../workflows/migrate-vm.js';
-import type { MigrationRequest } from '../workflows/migration-types.js';
+import { migrationStartOptions } from '../workflows/migration-start.js';
+import type { RunRequest } from '../workflows/migration-types.js';
 import { runLink } from './ui-link.js';
 import { valueOf } from '../util/settled.js';
 import { requireWorkers } from './worker-check.js';
@@ -55,35 +55,17 @@ export async function startMigration(client: Client, opts: StartMigrationOptions
   ]);
   const plan = valueOf(loaded);
   valueOf(workers);
-  const request: MigrationRequest = { vm: opts.vm, source: opts.from, destination: opts.to, plan: plan.resolved, queuePrefix: opts.queuePrefix };
-  const workflowId = migrationWorkflowId(opts.vm);
+  const request: RunRequest = { vm: opts.vm, source: opts.from, destination: opts.to, plan: plan.resolved, queuePrefix: opts.queuePrefix };
+  const options = migrationStartOptions(request, { planFile: plan.file });
+  const { workflowId } = options;
   try {
-    const handle = await client.workflow.start<typeof migrateVm>('migrateVm', {
-      taskQueue: controlQueue(opts.queuePrefix),
-      workflowId,
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      args: [request],
-      typedSearchAttributes: [
-        { key: VmName, value: opts.vm },
-        { key: SourceHost, value: opts.from },
-        { key: DestinationHost, value: opts.to },
-        { key: MigrationPhase, value: 'Starting' },
-      ],
-      memo: { planName: plan.resolved.name, planVersion: plan.resolved.version, planHash: plan.resolved.hash, planFile: plan.file },
-      staticSummary: migrationSummary(opts.vm, opts.from, opts.to, plan.resolved),
-      staticDetails: `Plan **${plan.resolved.name}** v${plan.resolved.version} (sha256 ${plan.resolved.hash.slice(0, 12)}) from ${plan.file}`,
-    });
+    const handle = await client.workflow.start<typeof migrateVm>(migrationWorkflowType, options);
     const runId = handle.firstExecutionRunId;
     return { workflowId, runId, uiLink: runLink(opts.uiUrl ?? null, opts.namespace, workflowId, runId), handle };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw await alreadyRunning(client, opts, workflowId);
     throw err;
   }
-}
-
-export function migrationSummary(vm: string, from: string, to: string, plan: Pick<ResolvedPlan, 'name' | 'version'>): string {
-  return `${vm}: ${from} → ${to}, plan ${plan.name} v${plan.version}`;
 }
 
 function checkNames(opts: StartMigrationOptions): void {

@@ -1,5 +1,6 @@
 /**
- * Names shared by clients, workers and workflows. Plain strings only: workflow code imports this file.
+ * Names shared by clients, workers and workflows: task queues and the ids of workflows and activities.
+ * Plain strings only: workflow code imports this file. Queries, signals and updates: workflows/definitions.ts.
  */
 export const defaultQueuePrefix = 'vfmigrate';
 
@@ -13,6 +14,10 @@ export function hostQueue(prefix: string, host: string): string {
   return `${prefix}-host-${host}`;
 }
 
+/** Workflow types: the names the workflows are exported under (workflows/index.ts), which clients start by. */
+export const migrationWorkflowType = 'migrateVm';
+export const evacuationWorkflowType = 'evacuateHost';
+
 /** One migration per VM at a time: the workflow id is derived from the VM name alone. */
 export function migrationWorkflowId(vm: string): string {
   return `migrate/${vm}`;
@@ -23,8 +28,13 @@ export function evacuationWorkflowId(host: string): string {
   return `evacuate/${host}`;
 }
 
-export const migrationProgressSignal = 'migrationProgress';
-export const progressQuery = 'progress';
+/**
+ * The activity id of the call that undoes step `stepId` (the step's own call has the step's id). Recorded
+ * in histories and shown in the UI: changing it changes the commands a run issues.
+ */
+export function compensationActivityId(stepId: string): string {
+  return `${stepId}/compensate`;
+}
 
 /** A host name is a libvirt-ish node name: it becomes part of a task queue name and a workflow id. */
 export const hostNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;

@@ -12,18 +12,16 @@ import {
   type VmEntry,
   type VmEvacuationState,
 } from '../evacuation/evacuation-types.js';
-import { controlQueue, hostQueue, migrationWorkflowId, progressQuery } from '../temporal/names.js';
-import { DestinationHost, EvacuatedHost, EvacuationState, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import { hostQueue, migrationWorkflowId, migrationWorkflowType } from '../temporal/names.js';
+import { EvacuatedHost, EvacuationState } from '../temporal/search-attributes.js';
 import type { ResolvedPlan } from '../plan/resolved.js';
+import { evacuationProgressQuery, pauseUpdate, resumeUpdate } from './definitions.js';
 import { checkEvacuationRequest, noArguments, type CheckedEvacuationRequest } from './evacuation-request.js';
 import type { migrateVm } from './migrate-vm.js';
+import { migrationStartOptions } from './migration-start.js';
 import { runPlan } from './run-plan.js';
 import { reportInFailure } from './report-in-failure.js';
-import type { MigrationReport, MigrationRequest } from './migration-types.js';
-
-export const evacuationProgressQuery = wf.defineQuery<EvacuationProgress>(progressQuery);
-export const pauseUpdate = wf.defineUpdate<EvacuationProgress>('pause');
-export const resumeUpdate = wf.defineUpdate<EvacuationProgress>('resume');
+import type { MigrationReport, RunRequest } from './migration-types.js';
 
 /**
  * Drains one host: one child migration per VM, within the policy's limits, each destination's VF booked
@@ -79,7 +77,7 @@ class Evacuation {
         this.changed();
         return this.progress();
       },
-      { validator: (...args: unknown[]) => noArguments('pause', args) },
+      { validator: (...args: unknown[]) => noArguments(pauseUpdate.name, args) },
     );
     wf.setHandler(
       resumeUpdate,
@@ -88,7 +86,7 @@ class Evacuation {
         this.changed();
         return this.progress();
       },
-      { validator: (...args: unknown[]) => noArguments('resume', args) },
+      { validator: (...args: unknown[]) => noArguments(resumeUpdate.name, args) },
     );
     wf.CancellationScope.current().cancelRequested.catch(() => {
       this.cancelled = this.stopping = true;
@@ -233,26 +231,10 @@ class Evacuation {
 
   private async migrate(entry: VmEntry, destination: string): Promise<{ state: VmEvacuationState; message: string }> {
     const plan = this.resolvedPlan();
-    const request: MigrationRequest = { vm: entry.vm, source: this.req.host, destination, plan, queuePrefix: this.req.queuePrefix };
+    const request: RunRequest = { vm: entry.vm, source: this.req.host, destination, plan, queuePrefix: this.req.queuePrefix };
     let child: wf.ChildWorkflowHandle<typeof migrateVm>;
     try {
-      child = await wf.startChild<typeof migrateVm>('migrateVm', {
-        workflowId: migrationWorkflowId(entry.vm),
-        taskQueue: controlQueue(this.req.queuePrefix),
-        args: [request],
-        // Never killed with the evacuation: a migration stopped mid-way is worse than one that finishes.
-        parentClosePolicy: wf.ParentClosePolicy.ABANDON,
-        cancellationType: wf.ChildWorkflowCancellationType.ABANDON,
-        workflowIdReusePolicy: wf.WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: VmName, value: entry.vm },
-          { key: SourceHost, value: this.req.host },
-          { key: DestinationHost, value: destination },
-          { key: MigrationPhase, value: 'Starting' },
-        ],
-        memo: { planName: plan.name, planVersion: plan.version, planHash: plan.hash, evacuation: this.id },
-        staticSummary: `${entry.vm}: ${this.req.host} → ${destination}, plan ${plan.name} v${plan.version} (evacuation of ${this.req.host})`,
-      });
+      child = await wf.startChild<typeof migrateVm>(migrationWorkflowType, migrationStartOptions(request, { evacuation: this.id }));
     } catch (err) {
       await this.onHost(destination, '1m').releaseClaim(entry.vm, this.id);
       this.unbook(destination, entry);

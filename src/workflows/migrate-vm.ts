@@ -3,8 +3,9 @@ import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
 import { planRefKind } from '../plan/plan-ref.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
-import { controlQueue, hostQueue, migrationProgressSignal, progressQuery } from '../temporal/names.js';
+import { compensationActivityId, controlQueue, hostQueue } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
+import { migrationProgressQuery, migrationProgressSignal } from './definitions.js';
 import { describeFailure } from './failure-info.js';
 import { renderDetails } from './details.js';
 import { checkMigrationRequest, parseMigrationBytes, type CheckedMigrationRequest } from './migration-request.js';
@@ -21,9 +22,6 @@ import {
 import { runPlan } from './run-plan.js';
 import { StepTracker } from './step-tracker.js';
 
-export const progressQueryDef = wf.defineQuery<MigrationProgress>(progressQuery);
-export const migrationProgressSignalDef = wf.defineSignal<[unknown]>(migrationProgressSignal);
-
 /**
  * The interpreter: runs any valid MigrationPlan as a saga. Before the pivot a failure (or a cancel)
  * undoes the completed steps in reverse order; after it the run only goes forward, and a step that still
@@ -33,7 +31,7 @@ export async function migrateVm(request: MigrationRequest): Promise<MigrationRep
   // Any client may start a run: its input is checked here, and a bad one ends the run at once, never touching a host.
   const checked = checkMigrationRequest(request, wf.workflowInfo().workflowId);
   // `status` right after the start: answered while the plan is resolved (the run replaces this handler).
-  wf.setHandler(progressQueryDef, () => startingProgress(checked));
+  wf.setHandler(migrationProgressQuery, () => startingProgress(checked));
   const plan = await runPlan(checked.plan, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
   return new MigrationRun({ ...checked, plan }).run();
 }
@@ -66,12 +64,12 @@ class MigrationRun {
 
   constructor(private readonly req: RunRequest) {
     this.tracker = new StepTracker(flattenSteps(req.plan.steps), (call) => this.runsOn(call));
-    wf.setHandler(progressQueryDef, () => this.progress());
+    wf.setHandler(migrationProgressQuery, () => this.progress());
     // Anyone can signal a run: a malformed report is dropped (a throw here would fail the workflow task).
-    wf.setHandler(migrationProgressSignalDef, (raw) => {
+    wf.setHandler(migrationProgressSignal, (raw) => {
       const parsed = parseMigrationBytes(raw);
       if (!parsed.ok) {
-        wf.log.warn('ignored a malformed migrationProgress signal', { problems: parsed.problems });
+        wf.log.warn(`ignored a malformed ${migrationProgressSignal.name} signal`, { problems: parsed.problems });
         return;
       }
       this.migration = parsed.bytes;
@@ -203,7 +201,7 @@ class MigrationRun {
       this.tracker.compensating(step.id, compensate, this.runsOn(compensate));
       this.publishDetails();
       try {
-        await this.call(compensate, `${step.id}/compensate`);
+        await this.call(compensate, compensationActivityId(step.id));
         this.tracker.compensated(step.id);
       } catch (err) {
         const error = describeFailure(err, this.queueOf(compensate));

@@ -5,6 +5,7 @@ import type { EvacuationProgress } from '../../src/evacuation/evacuation-types.j
 import { migrationReport } from '../../src/client/migration-result.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import { EvacuatedHost, EvacuationState } from '../../src/temporal/search-attributes.js';
+import { pauseUpdate, resumeUpdate } from '../../src/workflows/definitions.js';
 import { ModelEnv, type ModelHostSpec } from '../support/model-env.js';
 import { policyFile } from '../support/policies.js';
 import { testTemporal, type TestTemporal } from '../support/temporal.js';
@@ -137,7 +138,7 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
           assert.equal(paused.counts.pending + paused.counts.waiting, 3, 'nothing new started while paused');
           await new Promise((r) => setTimeout(r, 700));
           assert.equal((await queryEvacuation(evac.handle)).counts.migrated, 0);
-          const resumed = await evac.handle.executeUpdate<{ state: string }, []>('resume');
+          const resumed = await evac.handle.executeUpdate(resumeUpdate);
           assert.equal(resumed.state, 'running');
         }
         const report = await evacuationReport(evac.handle);
@@ -157,7 +158,7 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
     withEnv([{ name: 'hostA', vfs: 4, vms: vms('p', 4) }, { name: 'hostB', vfs: 4 }], { migrationMs: 800 }, async (env) => {
       const evac = await env.evacuate('hostA', { policyFile: await policyFile({ maxOutgoingPerSource: 1 }) });
       await waitFor('one migrating', async () => (await queryEvacuation(evac.handle)).counts.migrating === 1);
-      const atPause = await evac.handle.executeUpdate<{ state: string; counts: { migrated: number } }, []>('pause');
+      const atPause = await evac.handle.executeUpdate(pauseUpdate);
       assert.equal(atPause.state, 'paused');
       await waitFor('in-flight finished', async () => (await queryEvacuation(evac.handle)).counts.migrating === 0);
       await new Promise((r) => setTimeout(r, 1000));
@@ -165,7 +166,7 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
       assert.equal(paused.counts.migrated, 1, 'exactly the in-flight one finished');
       assert.equal(paused.counts.migrating, 0);
       assert.equal((await evac.handle.describe()).typedSearchAttributes.get(EvacuationState), 'paused');
-      await evac.handle.executeUpdate('resume');
+      await evac.handle.executeUpdate(resumeUpdate);
       const report = await evacuationReport(evac.handle);
       assert.equal(report.outcome, 'completed');
       assert.equal(report.counts.migrated, 4);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { parsePlanText, planFileFor, type PlanLoad } from '../../src/plan/load.js';
+import { activityRegistry } from '../../src/activities/registry.js';
+import { loadPlan, parsePlanText, planFileFor, type PlanLoad } from '../../src/plan/load.js';
 
 export type LoadedPlan = Extract<PlanLoad, { ok: true }>;
 type RawStep = Record<string, unknown> & { id: string };
@@ -23,3 +24,10 @@ export function planWith(name: string, edits: Record<string, Record<string, unkn
 
 /** Fast retries for the steps after the pivot, so a degraded run ends in about a second. */
 export const quickForward = { retry: { maximumAttempts: 3, initialInterval: '100ms', maximumInterval: '200ms' } };
+
+/** A shipped plan, loaded as `vfmigrate` loads it (the test fails at once if it does not load). */
+export async function shippedPlan(name: string): Promise<LoadedPlan> {
+  const loaded = await loadPlan(name, activityRegistry);
+  if (!loaded.ok) throw new Error(`shipped plan ${name} is invalid:\n${loaded.problems.join('\n')}`);
+  return loaded;
+}

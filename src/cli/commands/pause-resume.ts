@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { InputError } from '../../errors.js';
-import type { EvacuationProgress } from '../../evacuation/evacuation-types.js';
+import { pauseUpdate, resumeUpdate } from '../../workflows/definitions.js';
 import { connectFromSettings } from '../context.js';
 import { consoleOutput as io } from '../output.js';
 
@@ -11,7 +11,7 @@ type Action = 'pause' | 'resume';
 export async function runPauseResume(workflowId: string, action: Action): Promise<number> {
   const { client } = await connectFromSettings();
   try {
-    const p = await client.workflow.getHandle(workflowId).executeUpdate<EvacuationProgress, []>(action);
+    const p = await client.workflow.getHandle(workflowId).executeUpdate(action === 'pause' ? pauseUpdate : resumeUpdate);
     io.out(`${workflowId}: ${p.state}${action === 'pause' ? ' (migrations in flight finish; no new ones start)' : ''}`);
     return 0;
   } catch (err) {

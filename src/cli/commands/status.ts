@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { evacuationReport, queryEvacuation } from '../../client/evacuation-result.js';
 import { migrationReport, queryProgress } from '../../client/migration-result.js';
 import { runLink } from '../../client/ui-link.js';
+import { evacuationWorkflowType } from '../../temporal/names.js';
 import { connectFromSettings } from '../context.js';
 import { describeRun } from '../describe-run.js';
 import { evacuationLines, vmLine } from '../evacuation-lines.js';
@@ -15,7 +16,7 @@ export async function runStatus(workflowId: string): Promise<number> {
   const description = await describeRun(client, settings, workflowId);
   io.out(`${workflowId} run ${description.runId}: ${description.status.name}`);
   printLines(io, uiLinkLines(runLink(settings.uiUrl, settings.namespace, workflowId, description.runId)));
-  if (description.type === 'evacuateHost') {
+  if (description.type === evacuationWorkflowType) {
     await evacuationStatus(client, workflowId);
     return 0;
   }
