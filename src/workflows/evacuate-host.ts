@@ -38,8 +38,23 @@ const patches = {
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
 } as const;
 
-/** How long a destination's worker gets to pick up a capacity question before the host counts as unavailable. */
-const capacityTimeout = '10s';
+/**
+ * Time limits of the evacuation's own host activities (docs/design.md "Evacuation"). Each is far above
+ * what the call takes on a healthy host (milliseconds: a virsh listing, a ledger read) and short enough
+ * that a dead worker is noticed while the evacuation still has other work to do.
+ */
+const timeouts = {
+  /** How long a destination's worker gets to pick up a capacity question before the host counts as unavailable. */
+  capacityPickUp: '10s',
+  /** A capacity answer: the VF pool's reconcile with libvirt and the host's free memory. */
+  capacity: '30s',
+  /** Listing the source's VMs: one libvirt listing, which a host with many domains makes slower. */
+  listVms: '2m',
+  /** Booking or releasing a VF on a destination: one serialised ledger write there, possibly behind others. */
+  booking: '1m',
+} as const;
+/** Host activities are retried a little (a worker restarting); a host that keeps failing is reported, not waited for. */
+const hostActivityRetry = { maximumAttempts: 3, initialInterval: '1s' } as const;
 /** While someone else's migrations may free room on a full destination, look again this often. */
 const recheckEvery = '5s';
 
@@ -123,7 +138,7 @@ class Evacuation {
   }
 
   private async takeInventory(): Promise<void> {
-    const vms = await this.onHost(this.req.host, '2m').listHostVms();
+    const vms = await this.onHost(this.req.host, timeouts.listVms).listHostVms();
     const running = vms.filter((v) => v.state === 'running').map((v) => ({ vm: v.name, memoryMiB: v.memoryMiB }));
     for (const v of orderVms(running, this.req.policy.order)) this.vms.push({ ...v, state: 'pending' });
     for (const v of vms.filter((v) => v.state !== 'running')) {
@@ -136,9 +151,9 @@ class Evacuation {
     const answers = await Promise.all(
       this.req.candidates.map(async (host): Promise<HostCapacity | { host: string; reason: string }> => {
         try {
-          return await this.onHost(host, '30s', capacityTimeout).hostCapacity();
+          return await this.onHost(host, timeouts.capacity, timeouts.capacityPickUp).hostCapacity();
         } catch (err) {
-          return { host, reason: `no answer from its worker within ${capacityTimeout} (${rootMessage(err)})` };
+          return { host, reason: `no answer from its worker within ${timeouts.capacityPickUp} (${rootMessage(err)})` };
         }
       }),
     );
@@ -199,7 +214,7 @@ class Evacuation {
 
   private async claim(host: string, entry: VmEntry): Promise<ClaimResult> {
     try {
-      return await this.onHost(host, '1m', capacityTimeout).claimIncoming({
+      return await this.onHost(host, timeouts.booking, timeouts.capacityPickUp).claimIncoming({
         vm: entry.vm,
         memoryMiB: entry.memoryMiB,
         owner: this.id,
@@ -236,7 +251,7 @@ class Evacuation {
     try {
       child = await wf.startChild<typeof migrateVm>(migrationWorkflowType, migrationStartOptions(request, { evacuation: this.id }));
     } catch (err) {
-      await this.onHost(destination, '1m').releaseClaim(entry.vm, this.id);
+      await this.onHost(destination, timeouts.booking).releaseClaim(entry.vm, this.id);
       this.unbook(destination, entry);
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         return { state: 'skipped', message: `already being migrated by another run (${migrationWorkflowId(entry.vm)}); not migrated twice` };
@@ -250,7 +265,7 @@ class Evacuation {
       const report = childReport(err);
       if (report?.outcome !== 'degraded') {
         // A child that failed before its own reserve step never took the booking over: free it here.
-        await this.onHost(destination, '1m').releaseClaim(entry.vm, this.id);
+        await this.onHost(destination, timeouts.booking).releaseClaim(entry.vm, this.id);
         this.unbook(destination, entry);
       }
       if (!report) return { state: 'failed', message: rootMessage(err) };
@@ -294,7 +309,8 @@ class Evacuation {
 
   private async othersInFlight(): Promise<boolean> {
     const answers = await Promise.all(
-      [...this.views.keys()].map((h) => this.onHost(h, '30s', capacityTimeout).hostCapacity().catch(() => null)),
+      // A host that does not answer has nothing in flight we could wait for; it is reported unavailable elsewhere.
+      [...this.views.keys()].map((h) => this.onHost(h, timeouts.capacity, timeouts.capacityPickUp).hostCapacity().catch(() => null)),
     );
     return answers.some((a) => a && a.incoming > 0);
   }
@@ -387,7 +403,7 @@ class Evacuation {
       taskQueue: hostQueue(this.req.queuePrefix, host),
       startToCloseTimeout: startToClose,
       ...(scheduleToStart ? { scheduleToStartTimeout: scheduleToStart } : {}),
-      retry: { maximumAttempts: 3, initialInterval: '1s' },
+      retry: hostActivityRetry,
     });
   }
 }
