@@ -3,8 +3,12 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
+import { queryProgress } from '../../src/client/migration-result.js';
+import { startMigration } from '../../src/client/start-migration.js';
+import { InputError } from '../../src/errors.js';
 import { testTemporal, type TestTemporal } from '../support/temporal.js';
+import { waitFor } from '../support/wait.js';
 
 const checkout = path.resolve(import.meta.dirname, '../../..');
 
@@ -75,11 +79,10 @@ void describe('the npm pack tarball installs into a clean prefix and runs from t
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
   });
 
-  void it('the installed worker bundles its workflows, polls the real server, and drains on SIGTERM with exit 0', async () => {
-    const fleet = path.join(dir, 'fleet.yaml');
-    await writeFile(fleet, 'apiVersion: vfmigrate/v1\nkind: ModelFleet\nspec:\n  hosts:\n    - name: pkg-h1\n      vfs: 1\n');
-    const env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace };
-    const worker = execa(bin, ['worker', '--control', '--model', fleet], { cwd: dir, reject: false, extendEnv: false, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 });
+  /** The installed `vfmigrate worker ARGS`, resolved once it prints the queues it polls. */
+  async function startWorker(args: string[], env: Record<string, string>): Promise<{ worker: ResultPromise<{ reject: false; forceKillAfterDelay: false }>; out: () => string }> {
+    const worker = execa(bin, ['worker', ...args], { cwd: dir, reject: false, extendEnv: false, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 90_000, forceKillAfterDelay: false });
+    // forceKillAfterDelay: execa would otherwise SIGKILL 5 s after our SIGTERM, in the middle of the drain.
     let out = '';
     const polling = new Promise<void>((resolve) => {
       worker.stdout.on('data', (chunk: Buffer) => {
@@ -88,13 +91,52 @@ void describe('the npm pack tarball installs into a clean prefix and runs from t
       });
     });
     await Promise.race([polling, worker.then((r) => assert.fail(`the worker ended before polling (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`))]);
-    assert.match(out, new RegExp(`workers polling ${temporal.address} namespace ${temporal.namespace}: \\S+-control, \\S+-host-pkg-h1`));
+    return { worker, out: () => out };
+  }
+
+  void it('the installed worker bundles its workflows, polls the real server, and drains on SIGTERM with exit 0', async () => {
+    const fleet = path.join(dir, 'fleet.yaml');
+    await writeFile(fleet, 'apiVersion: vfmigrate/v1\nkind: ModelFleet\nspec:\n  hosts:\n    - name: pkg-h1\n      vfs: 1\n');
+    const prefix = `pkg${Date.now()}`;
+    const { worker, out } = await startWorker(['--control', '--model', fleet], { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, VFMIGRATE_QUEUE_PREFIX: prefix });
+    assert.match(out(), new RegExp(`workers polling ${temporal.address} namespace ${temporal.namespace}: ${prefix}-control, ${prefix}-host-pkg-h1`));
     const stoppingAt = Date.now();
     worker.kill('SIGTERM');
     const r = await worker;
     assert.deepEqual({ code: r.exitCode, signal: r.signal }, { code: 0, signal: undefined }, r.stderr);
-    // Well inside the units' TimeoutStopSec: nothing was in flight, so the drain is immediate.
+    // Nothing was in flight: the drain is immediate.
     assert.ok(Date.now() - stoppingAt < 10_000, `took ${Date.now() - stoppingAt} ms to stop`);
     assert.match(r.stdout + r.stderr, /state: 'STOPPED'/);
+  });
+
+  void it('SIGTERM during a running migration: the worker exits 0 after the grace time, well inside the units\' TimeoutStopSec', async () => {
+    const fleet = path.join(dir, 'fleet-busy.yaml');
+    // The model's migration outlasts the test: the worker must not wait for it to end.
+    await writeFile(
+      fleet,
+      'apiVersion: vfmigrate/v1\nkind: ModelFleet\nspec:\n  migrationTime: 10m\n  hosts:\n    - name: pkg-a\n      vfs: 1\n      vms: [{ name: pkg-vm }]\n    - name: pkg-b\n      vfs: 1\n',
+    );
+    const prefix = `pkg${Date.now()}`;
+    const { worker } = await startWorker(['--control', '--model', fleet], { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, VFMIGRATE_QUEUE_PREFIX: prefix });
+    // "workers polling" is printed as polling starts; the server sees the pollers a moment later.
+    const run = await waitFor('the run started (the server sees the workers)', () =>
+      startMigration(temporal.client, { vm: 'pkg-vm', from: 'pkg-a', to: 'pkg-b', namespace: temporal.namespace, queuePrefix: prefix }).catch((err: unknown) => {
+        if (err instanceof InputError && err.message.includes('no worker is polling')) return undefined;
+        throw err;
+      }),
+    );
+    try {
+      await waitFor('the migrate step running', async () => (await queryProgress(run.handle)).phase === 'migrate', 60_000);
+      const stoppingAt = Date.now();
+      worker.kill('SIGTERM');
+      const r = await worker;
+      const tookMs = Date.now() - stoppingAt;
+      assert.deepEqual({ code: r.exitCode, signal: r.signal }, { code: 0, signal: undefined }, r.stderr);
+      // host-worker.ts gives activities 5 s (shutdownGraceTime); the units give the whole stop 60 s.
+      assert.ok(tookMs >= 4_000 && tookMs < 30_000, `took ${tookMs} ms to stop`);
+    } finally {
+      worker.kill('SIGKILL');
+      await run.handle.terminate('test over').catch(() => undefined);
+    }
   });
 });
