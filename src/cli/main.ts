@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -18,7 +19,11 @@ const exit = (code: number): void => {
   process.exitCode = code;
 };
 
+// Read at run time, not compiled in: the version an operator sees is the one of the package installed.
+const { version } = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('vfmigrate')
+  .version(version)
   .description('Live-migrate KVM/libvirt VMs whose SR-IOV VF is teamed with a virtio standby (net_failover), on Temporal')
   .showHelpAfterError()
   .exitOverride();

@@ -19,13 +19,17 @@ export const TESTBED_HOSTS: Readonly<Record<TestbedHost, { ip: string; uri: stri
 
 export const hostUri = (host: TestbedHost): string => TESTBED_HOSTS[host].uri;
 
-/** The checkout holding scripts/testbed.sh, found upwards from this module (src/ or compiled lib/src/). */
+/**
+ * The checkout holding scripts/testbed.sh, found upwards from this module (src/ or compiled lib/src/).
+ * An installed package has no testbed: it gets its own root, so that merely loading the CLI works there and
+ * only the demo, when it runs, finds the script missing.
+ */
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'scripts', 'testbed.sh'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('scripts/testbed.sh not found above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) return join(import.meta.dirname, '../../..');
     dir = parent;
   }
 }

@@ -64,5 +64,9 @@ export function registerWorkerCommand(program: Command, exit: (code: number) => 
     .action(async (opts: WorkerOptions) => {
       Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
       exit(await runWorkers(opts));
+      // Drained: an activity cut short by the shutdown may leave its migration's follower running (the job
+      // itself is libvirt's, and the next attempt follows it). Waiting for it would hold the stop for as long
+      // as the migration lasts, past any service manager's stop timeout.
+      process.exit();
     });
 }
