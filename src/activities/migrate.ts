@@ -9,7 +9,7 @@ import { migrationProgressSignal } from '../temporal/names.js';
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
 import type { HostServices } from './host-services.js';
-import { durationParam } from './params.js';
+import { durationParam } from '../util/duration.js';
 
 export const migrate = defineActivity({
   name: 'migrate',

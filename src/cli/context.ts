@@ -1,4 +1,5 @@
-import { loadTemporalDevConfig, type TemporalDevConfig } from '../config/temporal-dev.js';
+import { loadTemporalDevConfig } from '../config/temporal-dev.js';
+import type { TemporalDevConfig } from '../temporal/dev-server-config.js';
 import { temporalSettings, type TemporalSettings } from '../config/connection.js';
 
 /** Lines go through these so tests can capture what a command printed. */

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainDescription, NetInterface } from '../domain/description.js';
 import { interfaceXml, interfaceXmlWithLink, primaryInterfaceXml } from '../domain/interface-xml.js';
 import { parseDomainXml } from '../domain/parse-domain-xml.js';
+import type { PrimarySpec } from '../domain/primary-spec.js';
 import { findTeamingPair, type PrimaryMode } from '../domain/teaming.js';
 import {
   ConnectionFailedError,
@@ -26,7 +27,6 @@ import type {
   MigrationProgress,
   MigrationResult,
   MigrationTarget,
-  PrimarySpec,
   RunState,
   VfHolder,
   VmDescription,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationHint, parseDuration } from './duration.js';
+import { durationHint, parseDuration } from '../util/duration.js';
 
 /**
  * The shape of a MigrationPlan, as written in YAML. Only shapes live here; rules that need the activity
