@@ -22,7 +22,9 @@ export interface ActivitySpec<W = unknown> {
   onlyIf?: HostCapability;
 }
 
-export type HostCapability = 'vfMac' | 'fdb';
+/** What a host may be able to do around a VF switch (host networking), as preflight reports it. */
+export const hostCapabilities = ['vfMac', 'fdb'] as const;
+export type HostCapability = (typeof hostCapabilities)[number];
 
 /** Time limits an activity runs under when the plan does not set its own. */
 export interface ActivityDefaults {

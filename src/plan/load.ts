@@ -2,10 +2,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseYaml, readText } from '../config/yaml-file.js';
 import type { ActivityCatalog } from './activity-catalog.js';
-import { planNamePattern } from './plan-ref.js';
 import type { ResolvedPlan } from './resolved.js';
 import { resolvePlan } from './resolve.js';
-import type { Plan } from './schema.js';
+import { planNamePattern, type Plan } from './schema.js';
 import { validatePlan } from './validate.js';
 
 export type PlanLoad = { ok: true; file: string; plan: Plan; resolved: ResolvedPlan } | { ok: false; file: string; problems: string[] };

@@ -1,10 +1,11 @@
 import { formatZodIssues } from '../config/zod-problems.js';
 import type { ActivityCatalog } from './activity-catalog.js';
 import { loadPlan, shippedPlanNames } from './load.js';
-import { planNamePattern, planRefKind } from './plan-ref.js';
+import { planRefKind } from './plan-ref.js';
 import type { ResolvedCall, ResolvedPlan, ResolvedStep } from './resolved.js';
 import { resolvedPlanSchema } from './resolved-schema.js';
 import { resolvePlan, resolvedPlanHash } from './resolve.js';
+import { planNamePattern } from './schema.js';
 import { validatePlan } from './validate.js';
 
 export type RefResolution = { ok: true; plan: ResolvedPlan } | { ok: false; problems: string[] };
