@@ -5,14 +5,7 @@ import { VfmigrateError } from '../errors.js';
  * an operator reading the failure should look at the host's network, not at libvirtd. Like every typed
  * error, each says whether retrying the same call can help.
  */
-export abstract class HostNetworkError extends VfmigrateError {
-  constructor(
-    message: string,
-    readonly host: string,
-  ) {
-    super(message);
-  }
-}
+export abstract class HostNetworkError extends VfmigrateError {}
 
 /** The host refused the change (no such device, no SR-IOV, a bad argument, no FDB device configured). */
 export class HostNetworkRefusedError extends HostNetworkError {
