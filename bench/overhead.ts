@@ -8,7 +8,8 @@
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { migrationReport } from '../src/client/migration-result.js';
 import { activityRegistry } from '../src/activities/registry.js';
-import { defaultPlanName, loadPlan } from '../src/plan/load.js';
+import { loadPlan } from '../src/plan/load.js';
+import { defaultPlanName } from '../src/plan/plan-ref.js';
 import { flattenSteps } from '../src/plan/resolved.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ModelEnv } from '../test/support/model-env.js';

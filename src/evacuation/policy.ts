@@ -2,7 +2,8 @@ import path from 'node:path';
 import { parseYaml, readText } from '../config/yaml-file.js';
 import { formatZodIssues } from '../config/zod-problems.js';
 import { activityRegistry } from '../activities/registry.js';
-import { defaultPlanName, loadPlan, planFileFor, shippedPlanNames, type PlanLoad } from '../plan/load.js';
+import { loadPlan, planFileFor, shippedPlanNames, type PlanLoad } from '../plan/load.js';
+import { defaultPlanName } from '../plan/plan-ref.js';
 import { policySchema, type Policy } from './policy-schema.js';
 
 export type PolicyLoad =

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseYaml, readText } from '../config/yaml-file.js';
 import type { ActivityCatalog } from './activity-catalog.js';
+import { defaultPlanName } from './plan-ref.js';
 import type { ResolvedPlan } from './resolved.js';
 import { resolvePlan } from './resolve.js';
 import { planNamePattern, type Plan } from './schema.js';
@@ -10,7 +11,6 @@ import { validatePlan } from './validate.js';
 export type PlanLoad = { ok: true; file: string; plan: Plan; resolved: ResolvedPlan } | { ok: false; file: string; problems: string[] };
 
 export const shippedPlansDir = path.resolve(import.meta.dirname, '../../../plans');
-export const defaultPlanName = 'sriov-live-migration';
 
 /**
  * A plan reference is a file path, or the name of a plan that ships in plans/ (e.g. `detach-first`); a

@@ -13,6 +13,9 @@ import { planNamePattern } from './schema.js';
  */
 export type PlanRef = string | PlanDocument | ResolvedPlan;
 
+/** The plan a migration or an evacuation policy runs when it names none. */
+export const defaultPlanName = 'sriov-live-migration';
+
 /** Checked in full inside the run (validate.ts needs the activity catalog). */
 export type PlanDocument = { apiVersion: unknown; kind: unknown; metadata?: unknown; spec?: unknown } & Record<string, unknown>;
 
