@@ -10,7 +10,9 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
+import { activityRegistry } from '../src/activities/registry.js';
 import { loadPlan } from '../src/plan/load.js';
+import { defaultPlanName } from '../src/plan/plan-ref.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { measureMigration, type MeasuredMigration } from '../src/testbed/measured-migration.js';
 import { guestHost, removeGuest, startGuest, testbedStatus, testbedUp, testbedDown, waitForProbeReady, type TestbedHost } from '../src/testbed/testbed.js';
@@ -102,7 +104,7 @@ try {
   // What the overhead is measured against: the same server, under the same load (the guest still runs),
   // needs this long (the run alone, like the overhead) for the default plan's sequential rounds with
   // nothing of vfmigrate in them.
-  const defaultPlan = await loadPlan();
+  const defaultPlan = await loadPlan(defaultPlanName, activityRegistry);
   if (!defaultPlan.ok) throw new Error(defaultPlan.problems.join('\n'));
   const planRounds = roundsOf(defaultPlan.resolved);
   const floorTimes = (await measureFloor(native, client, server.namespace, planRounds, 20)).runMs;

@@ -7,7 +7,9 @@
  */
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { migrationReport } from '../src/client/migration-result.js';
+import { activityRegistry } from '../src/activities/registry.js';
 import { loadPlan } from '../src/plan/load.js';
+import { defaultPlanName } from '../src/plan/plan-ref.js';
 import { flattenSteps } from '../src/plan/resolved.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ModelEnv } from '../test/support/model-env.js';
@@ -24,7 +26,7 @@ process.env.VFMIGRATE_TEST_TEMPORAL_NAMESPACE = server.namespace;
 const temporal = await testTemporal();
 
 // Loaded once, as a program starting many migrations would: the figures are per-migration orchestration.
-const plan = await loadPlan().then((p) => {
+const plan = await loadPlan(defaultPlanName, activityRegistry).then((p) => {
   if (!p.ok) throw new Error(p.problems.join('\n'));
   return p;
 });

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import type { VfRef } from '../hypervisor/hypervisor.js';
+import { defaultPrimaryAlias } from '../domain/primary-spec.js';
+import type { VfRef } from '../domain/vf-ref.js';
 import { defineActivity } from './define.js';
 import { requireFact, type Facts } from './facts.js';
-import { durationParam } from './params.js';
-
-/** Alias for a primary when the VM arrived without one (it was already running on its standby). */
-export const defaultPrimaryAlias = 'ua-primary0';
+import { durationParam } from '../util/duration.js';
 
 export const attachVf = defineActivity({
   name: 'attachVf',

@@ -1,17 +1,8 @@
 import type { z } from 'zod';
-import type { HostRole } from '../plan/schema.js';
+import type { ActivitySpec } from '../plan/activity-catalog.js';
 import type { Facts } from './facts.js';
 import type { HostServices } from './host-services.js';
 import type { StepInput } from './step-input.js';
-
-export type HostCapability = 'vfMac' | 'fdb';
-
-/** Time limits an activity runs under when the plan does not set its own. */
-export interface ActivityDefaults {
-  startToClose: string;
-  scheduleToStart?: string;
-  heartbeat?: string;
-}
 
 export interface ActivityRun<W> {
   host: HostServices;
@@ -21,21 +12,10 @@ export interface ActivityRun<W> {
 }
 
 /**
- * One step of the migration procedure. The plan names it by `name`; `with` is the schema its plan
- * arguments must satisfy; `hosts` are the roles it may run on; `readOnly` activities never change state.
+ * One step of the migration procedure: what a plan knows of it (ActivitySpec: its name, the schema of its
+ * `with`, the roles it may run on, whether it is read-only) and the code that runs it on a host.
  */
-export interface ActivityDefinition<W = unknown> {
-  name: string;
-  summary: string;
-  hosts: readonly HostRole[];
-  readOnly: boolean;
-  with: z.ZodType<W>;
-  defaults: ActivityDefaults;
-  /**
-   * A host capability this activity needs to do anything. Preflight reports each host's capabilities,
-   * and the interpreter skips the step on a host without it instead of paying a round trip for a no-op.
-   */
-  onlyIf?: HostCapability;
+export interface ActivityDefinition<W = unknown> extends ActivitySpec<W> {
   run(ctx: ActivityRun<W>): Promise<Partial<Facts>>;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
-import { durationParam } from './params.js';
+import { durationParam } from '../util/duration.js';
 
 export const detachVf = defineActivity({
   name: 'detachVf',

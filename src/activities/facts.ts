@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { aliasPattern, macPattern, networkNamePattern } from '../domain/libvirt-names.js';
+import { aliasPattern, macPattern } from '../domain/libvirt-names.js';
+import { vfRefSchema } from '../domain/vf-ref.js';
 import { VfmigrateError } from '../errors.js';
 
 /**
@@ -7,15 +8,6 @@ import { VfmigrateError } from '../errors.js';
  * interpreter merges into the run's facts; each activity parses the facts it needs at its boundary, so a
  * plan that forgets a producing step fails with a message naming the missing fact, not a TypeError.
  */
-
-export const vfRefSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['pci', 'network', 'emulated']),
-  pciAddress: z.string().optional(),
-  network: z.string().regex(networkNamePattern, { message: 'expected a libvirt network name' }).optional(),
-  pf: z.string().optional(),
-  vfIndex: z.number().int().optional(),
-});
 
 /** Aliases and MACs go back to libvirt: held to its rules here too, whoever produced them. */
 const nicSchema = z.object({

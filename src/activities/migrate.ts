@@ -5,11 +5,11 @@ import { libvirtUriProblem } from '../config/libvirt-uri.js';
 import { InputError, PreflightError } from '../errors.js';
 import { VmNotFoundError } from '../hypervisor/errors.js';
 import type { MigrationProgress, VmDescription } from '../hypervisor/hypervisor.js';
-import { migrationProgressSignal } from '../workflows/definitions.js';
+import { migrationProgressSignal } from '../temporal/migration-progress-signal.js';
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
 import type { HostServices } from './host-services.js';
-import { durationParam } from './params.js';
+import { durationParam } from '../util/duration.js';
 
 export const migrate = defineActivity({
   name: 'migrate',

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { loadTemporalDevConfig, type TemporalDevConfig } from '../config/temporal-dev.js';
+import { loadTemporalDevConfig } from '../config/temporal-dev.js';
+import type { TemporalDevConfig } from '../temporal/dev-server-config.js';
 import { connectClient, temporalSettings, type TemporalSettings } from '../config/connection.js';
 
 export async function loadSettings(): Promise<{ dev: TemporalDevConfig; settings: TemporalSettings }> {

@@ -1,12 +1,9 @@
-import { mib, stepMarks } from '../workflows/details.js';
+import { mib, renderStep } from '../workflows/details.js';
 import { outcomeLine } from './output.js';
 import type { MigrationProgress, MigrationReport, StepProgress } from '../workflows/migration-types.js';
 
 export function stepLine(s: StepProgress): string {
-  const time = s.durationMs !== undefined ? ` ${s.durationMs} ms` : '';
-  const error = s.error ? `  ${s.error.type}: ${s.error.message}` : s.note ? `  (${s.note})` : '';
-  const comp = s.compensation ? `  undo ${s.compensation.activity} on ${s.compensation.runsOn}: ${s.compensation.state}${s.compensation.error ? ` (${s.compensation.error.message})` : ''}` : '';
-  return `${stepMarks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' [pivot]' : ''}${time}${error}${comp}`;
+  return renderStep(s, 'plain');
 }
 
 /** Lines for what changed between two progress snapshots, for a live `--wait` display. */

@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { activityRegistry } from '../activities/registry.js';
 import { InputError, VfmigrateError } from '../errors.js';
 import { loadPlan, type PlanLoad } from '../plan/load.js';
 import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowType, vmNamePattern } from '../temporal/names.js';
@@ -79,7 +80,7 @@ function checkNames(opts: StartMigrationOptions): void {
 }
 
 async function loadPlanOrThrow(ref: string | undefined): Promise<Extract<PlanLoad, { ok: true }>> {
-  const plan = await loadPlan(ref);
+  const plan = await loadPlan(ref, activityRegistry);
   if (!plan.ok) throw new InputError(`the plan ${plan.file} is not valid`, plan.problems);
   return plan;
 }

@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { defaultQueuePrefix } from '../temporal/names.js';
-import type { TemporalDevConfig } from './temporal-dev.js';
+import type { TemporalDevConfig } from '../temporal/dev-server-config.js';
 import { formatZodIssues } from './zod-problems.js';
 
 /**

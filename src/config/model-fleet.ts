@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readYamlFile } from './yaml-file.js';
 import { hostNamePattern, vmNamePattern } from '../temporal/names.js';
-import { durationMs, durationParam } from '../activities/params.js';
+import { durationMs, durationParam } from '../util/duration.js';
 
 /**
  * A fleet of MODEL hypervisors (src/hypervisor/model.ts) for trying vfmigrate without libvirt:

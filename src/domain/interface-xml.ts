@@ -4,7 +4,7 @@
  * MAC and would hit the wrong half of the teamed pair), and the primary to hot-plug.
  */
 import { DOMImplementation, DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
-import type { PrimarySpec } from '../hypervisor/hypervisor.js';
+import type { PrimarySpec } from './primary-spec.js';
 import { DomainXmlError } from './domain-xml-error.js';
 import { readDomainXml } from './parse-domain-xml.js';
 import type { XmlElement } from './xml-reader.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultPlanName } from '../plan/plan-ref.js';
 import { hostNamePattern } from '../temporal/names.js';
 
 export const placements = ['most-free-vfs', 'spread', 'pack'] as const;
@@ -17,7 +18,7 @@ export const policySchema = z.strictObject({
   }),
   spec: z.strictObject({
     /** A shipped plan's name or a plan file path (relative to the policy file). */
-    plan: z.string().min(1).default('sriov-live-migration'),
+    plan: z.string().min(1).default(defaultPlanName),
     maxParallel: limit.default(4),
     maxOutgoingPerSource: limit.default(2),
     maxIncomingPerDestination: limit.default(2),

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { parseYaml, readText } from '../config/yaml-file.js';
 import { formatZodIssues } from '../config/zod-problems.js';
-import { loadPlan, type PlanLoad } from '../plan/load.js';
+import { activityRegistry } from '../activities/registry.js';
+import { loadPlan, planFileFor, shippedPlanNames, type PlanLoad } from '../plan/load.js';
+import { defaultPlanName } from '../plan/plan-ref.js';
 import { policySchema, type Policy } from './policy-schema.js';
 
 export type PolicyLoad =
@@ -23,18 +25,18 @@ export async function loadPolicy(file = defaultPolicyFile, drainedHost?: string)
   const problems = parsed.success ? [] : formatZodIssues(parsed.error.issues);
   // The checks below read the raw spec too, so a policy with a shape problem still gets every other one.
   const spec = (yaml.value as { spec?: { plan?: unknown; destinations?: { include?: unknown; exclude?: unknown } } } | null)?.spec;
-  const planName = typeof spec?.plan === 'string' ? spec.plan : 'sriov-live-migration';
-  const plan = await loadPlan(/^[a-z0-9-]+$/.test(planName) ? planName : path.resolve(path.dirname(file), planName));
-  if (!plan.ok) problems.push(planProblem(planName, plan));
+  const planName = typeof spec?.plan === 'string' ? spec.plan : defaultPlanName;
+  const plan = await loadPlan(planFileFor(planName, path.dirname(file)), activityRegistry);
+  if (!plan.ok) problems.push(await planProblem(planName, plan));
   problems.push(...destinationProblems(strings(spec?.destinations?.include), strings(spec?.destinations?.exclude), drainedHost));
   if (problems.length || !parsed.success || !plan.ok) return { ok: false, file, problems };
   const policy = parsed.data;
   return { ok: true, file, policy, plan };
 }
 
-function planProblem(name: string, plan: Extract<PlanLoad, { ok: false }>): string {
+async function planProblem(name: string, plan: Extract<PlanLoad, { ok: false }>): Promise<string> {
   return plan.problems.length === 1 && plan.problems[0]?.includes('no such file')
-    ? `spec.plan: no plan "${name}" (${plan.file} does not exist; shipped plans: sriov-live-migration, detach-first)`
+    ? `spec.plan: no plan "${name}" (${plan.file} does not exist; shipped plans: ${(await shippedPlanNames()).join(', ')})`
     : `spec.plan: the plan "${name}" is invalid: ${plan.problems.join('; ')}`;
 }
 

@@ -1,4 +1,5 @@
 import type { DomainDescription } from '../domain/description.js';
+import type { PrimarySpec } from '../domain/primary-spec.js';
 
 /**
  * The port every host activity talks to. Adapters: `virsh.ts` (libvirt through virsh) and `model.ts`
@@ -55,27 +56,6 @@ export interface VfHolder {
 
 export interface VmDescription extends DomainDescription {
   state: RunState;
-}
-
-/** A VF on one host. `id` is what the host's VF pool hands out and books. */
-export interface VfRef {
-  id: string;
-  kind: 'pci' | 'network' | 'emulated';
-  /** Host PCI address for kind=pci. */
-  pciAddress?: string;
-  /** libvirt hostdev network for kind=network. */
-  network?: string;
-  /** Physical function netdev and VF index, when host networking steps need them. */
-  pf?: string;
-  vfIndex?: number;
-}
-
-export interface PrimarySpec {
-  alias: string;
-  mac: string;
-  vf: VfRef;
-  /** Alias of the standby it is teamed with (`<teaming type='transient' persistent=…>`). */
-  standbyAlias: string;
 }
 
 export interface MigrationTarget {

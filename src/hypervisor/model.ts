@@ -6,6 +6,7 @@
  * libvirt adapter works: the two-host testbed is.
  */
 import type { NetInterface } from '../domain/description.js';
+import { defaultPrimaryAlias, type PrimarySpec } from '../domain/primary-spec.js';
 import {
   ConnectionFailedError,
   DeviceStuckError,
@@ -23,7 +24,6 @@ import type {
   MigrationProgress,
   MigrationResult,
   MigrationTarget,
-  PrimarySpec,
   VfHolder,
   VmDescription,
   VmSummary,
@@ -93,7 +93,6 @@ interface HostState {
 }
 
 export const modelStandbyAlias = 'ua-backup0';
-export const modelPrimaryAlias = 'ua-primary0';
 
 export class ModelFleet {
   private readonly hosts = new Map<string, HostState>();
@@ -150,7 +149,7 @@ export class ModelFleet {
       memoryMiB: vm.memoryMiB ?? 2048,
       paused: false,
       pcieRootPorts: 4,
-      interfaces: [standbyNic(mac, 'down'), primaryNic({ alias: modelPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })],
+      interfaces: [standbyNic(mac, 'down'), primaryNic({ alias: defaultPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })],
     };
     h.vms.set(vm.name, model);
     this.offline.set(vm.name, { since: null, gapsMs: [] });

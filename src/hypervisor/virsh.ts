@@ -8,6 +8,7 @@ import type { DomainDescription } from '../domain/description.js';
 import { nicByAlias, primaryIn, sameBacking, vfHoldersOf } from '../domain/device-facts.js';
 import { interfaceXml, interfaceXmlWithLink, primaryInterfaceXml } from '../domain/interface-xml.js';
 import { parseDomainXml } from '../domain/parse-domain-xml.js';
+import type { PrimarySpec } from '../domain/primary-spec.js';
 import type { PrimaryMode } from '../domain/teaming.js';
 import {
   ConnectionFailedError,
@@ -27,7 +28,6 @@ import type {
   MigrationProgress,
   MigrationResult,
   MigrationTarget,
-  PrimarySpec,
   RunState,
   VfHolder,
   VmDescription,

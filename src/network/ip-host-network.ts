@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { execa, ExecaError } from 'execa';
-import { HypervisorFailureError, InvalidOperationError, TimedOutError, type HypervisorError } from '../hypervisor/errors.js';
+import { HostNetworkFailureError, HostNetworkRefusedError, type HostNetworkError } from './errors.js';
 import type { HostNetwork } from './host-network.js';
 
 export interface IpHostNetworkOptions {
@@ -48,7 +48,7 @@ export class IpHostNetwork implements HostNetwork {
 
   private fdbDevice(): string {
     if (this.opts.fdbDevice === undefined) {
-      throw new InvalidOperationError(`no FDB device is configured on ${this.host}`, this.host);
+      throw new HostNetworkRefusedError(`no FDB device is configured on ${this.host}`);
     }
     return this.opts.fdbDevice;
   }
@@ -62,10 +62,10 @@ export class IpHostNetwork implements HostNetwork {
       await execa(file, rest, { env: { LC_ALL: 'C' }, timeout: this.timeoutMs, stdin: 'ignore' });
     } catch (err) {
       if (!(err instanceof ExecaError)) throw err;
-      if (err.timedOut) throw new TimedOutError(`${command} on ${this.host} did not finish within ${this.timeoutMs} ms`, this.host);
+      if (err.timedOut) throw new HostNetworkFailureError(`${command} on ${this.host} did not finish within ${this.timeoutMs} ms`);
       const stderr = String(err.stderr ?? '').trim() || err.shortMessage;
       if (harmless?.test(stderr)) return;
-      throw classifyIpError(stderr, `${command} on ${this.host} failed: ${stderr}`, this.host);
+      throw classifyIpError(stderr, `${command} on ${this.host} failed: ${stderr}`);
     }
   }
 }
@@ -79,9 +79,9 @@ export function fdbArgs(action: 'replace' | 'del', mac: string, device: string):
 }
 
 /** Missing devices, unsupported operations and bad arguments never heal by retrying. */
-export function classifyIpError(stderr: string, message: string, host: string): HypervisorError {
+export function classifyIpError(stderr: string, message: string): HostNetworkError {
   if (/Cannot find device|Operation not supported|Operation not permitted|Invalid argument|Error: .*(invalid|unknown)|Usage:/i.test(stderr)) {
-    return new InvalidOperationError(message, host);
+    return new HostNetworkRefusedError(message);
   }
-  return new HypervisorFailureError(message, host);
+  return new HostNetworkFailureError(message);
 }

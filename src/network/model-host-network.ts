@@ -1,4 +1,4 @@
-import { HypervisorFailureError, InvalidOperationError } from '../hypervisor/errors.js';
+import { HostNetworkFailureError, HostNetworkRefusedError } from './errors.js';
 import type { HostNetwork } from './host-network.js';
 
 /**
@@ -38,7 +38,7 @@ export class ModelHostNetwork implements HostNetwork {
     if (failure && failure.times > 0) {
       failure.times -= 1;
       const message = `injected failure of ${op} on ${this.host} (model)`;
-      return Promise.reject(failure.fatal ? new InvalidOperationError(message, this.host) : new HypervisorFailureError(message, this.host));
+      return Promise.reject(failure.fatal ? new HostNetworkRefusedError(message) : new HostNetworkFailureError(message));
     }
     change();
     return Promise.resolve();

@@ -1,4 +1,5 @@
-import { formatDuration } from './duration.js';
+import { controlQueue, hostQueue } from '../temporal/names.js';
+import { formatDuration } from '../util/duration.js';
 import type { ResolvedActivityStep, ResolvedCall, ResolvedPlan, ResolvedStep } from './resolved.js';
 import type { HostRole } from './schema.js';
 
@@ -18,7 +19,7 @@ export interface ExplainOptions {
 export function explainPlan(plan: ResolvedPlan, opts: ExplainOptions): string[] {
   const host = (on: HostRole): string => (on === 'control' ? 'control' : ((on === 'source' ? opts.source : opts.destination) ?? on));
   const queue = (on: HostRole): string =>
-    on === 'control' ? `${opts.queuePrefix}-control` : `${opts.queuePrefix}-host-${(on === 'source' ? opts.source : opts.destination) ?? `<${on}>`}`;
+    on === 'control' ? controlQueue(opts.queuePrefix) : hostQueue(opts.queuePrefix, (on === 'source' ? opts.source : opts.destination) ?? `<${on}>`);
   const pivot = plan.steps.findIndex((s) => s.kind === 'activity' && s.pivot);
   const rows: string[][] = [['#', 'step', 'activity', 'runs on (task queue)', 'undone by']];
   plan.steps.forEach((step, i) => {

@@ -3,6 +3,7 @@ import { formatZodIssues } from '../config/zod-problems.js';
 import { planDocumentSchema } from './document-schema.js';
 import type { ResolvedPlan } from './resolved.js';
 import { resolvedPlanSchema } from './resolved-schema.js';
+import { planNamePattern } from './schema.js';
 
 /**
  * How a run's input names its plan, so that a client in any language can start one: a shipped plan's name
@@ -12,10 +13,11 @@ import { resolvedPlanSchema } from './resolved-schema.js';
  */
 export type PlanRef = string | PlanDocument | ResolvedPlan;
 
+/** The plan a migration or an evacuation policy runs when it names none. */
+export const defaultPlanName = 'sriov-live-migration';
+
 /** Checked in full inside the run (validate.ts needs the activity catalog). */
 export type PlanDocument = { apiVersion: unknown; kind: unknown; metadata?: unknown; spec?: unknown } & Record<string, unknown>;
-
-export const planNamePattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export const planNameSchema = z
   .string()

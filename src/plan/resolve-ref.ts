@@ -1,15 +1,13 @@
-import { readdir } from 'node:fs/promises';
-import { activityRegistry } from '../activities/registry.js';
-import type { ActivityDefinition } from '../activities/define.js';
 import { formatZodIssues } from '../config/zod-problems.js';
-import { loadPlan, shippedPlansDir } from './load.js';
-import { planNamePattern, planRefKind } from './plan-ref.js';
+import type { ActivityCatalog } from './activity-catalog.js';
+import { loadPlan, shippedPlanNames } from './load.js';
+import { planRefKind } from './plan-ref.js';
 import type { ResolvedCall, ResolvedPlan, ResolvedStep } from './resolved.js';
 import { resolvedPlanSchema } from './resolved-schema.js';
 import { resolvePlan, resolvedPlanHash } from './resolve.js';
+import { planNamePattern } from './schema.js';
 import { validatePlan } from './validate.js';
 
-type Catalog = ReadonlyMap<string, ActivityDefinition<unknown>>;
 export type RefResolution = { ok: true; plan: ResolvedPlan } | { ok: false; problems: string[] };
 
 /**
@@ -17,7 +15,7 @@ export type RefResolution = { ok: true; plan: ResolvedPlan } | { ok: false; prob
  * under `plan`. A name only ever selects a file in plans/ (never a path), a document goes through the same
  * validator as a plan file, and a resolved plan must hash to its `hash` and pass the same rules.
  */
-export async function resolvePlanRef(ref: unknown, catalog: Catalog = activityRegistry): Promise<RefResolution> {
+export async function resolvePlanRef(ref: unknown, catalog: ActivityCatalog): Promise<RefResolution> {
   switch (planRefKind(ref)) {
     case 'name':
       return resolveName(ref as string, catalog);
@@ -32,12 +30,7 @@ export async function resolvePlanRef(ref: unknown, catalog: Catalog = activityRe
   }
 }
 
-export async function shippedPlanNames(): Promise<string[]> {
-  const files = await readdir(shippedPlansDir).catch(() => []);
-  return files.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort();
-}
-
-async function resolveName(name: string, catalog: Catalog): Promise<RefResolution> {
+async function resolveName(name: string, catalog: ActivityCatalog): Promise<RefResolution> {
   const shipped = await shippedPlanNames();
   if (!planNamePattern.test(name) || !shipped.includes(name)) {
     return { ok: false, problems: [`plan: no shipped plan ${JSON.stringify(name.slice(0, 80))} (shipped plans: ${shipped.join(', ')}); or send a plan document`] };
@@ -46,7 +39,7 @@ async function resolveName(name: string, catalog: Catalog): Promise<RefResolutio
   return loaded.ok ? { ok: true, plan: loaded.resolved } : { ok: false, problems: loaded.problems.map((p) => `plan (${name}): ${p}`) };
 }
 
-function checkResolved(ref: unknown, catalog: Catalog): RefResolution {
+function checkResolved(ref: unknown, catalog: ActivityCatalog): RefResolution {
   const parsed = resolvedPlanSchema.safeParse(ref);
   if (!parsed.success) return { ok: false, problems: formatZodIssues(parsed.error.issues, 'plan') };
   const plan: ResolvedPlan = parsed.data;
@@ -101,7 +94,7 @@ function resolvedPath(problem: string): string {
 }
 
 /** `onlyIf` lets the interpreter skip a call: it must be the catalog's, never the client's choice. */
-function capabilityProblems(steps: ResolvedStep[], path: string, catalog: Catalog): string[] {
+function capabilityProblems(steps: ResolvedStep[], path: string, catalog: ActivityCatalog): string[] {
   return steps.flatMap((s, i): string[] => {
     const at = `${path}[${i}]`;
     if (s.kind === 'parallel') return capabilityProblems(s.steps, `${at}.steps`, catalog);

@@ -1,5 +1,5 @@
-import type { ActivityDefinition } from '../activities/define.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../util/duration.js';
+import type { ActivityCatalog, ActivitySpec } from './activity-catalog.js';
 import { planHash } from './hash.js';
 import type { ResolvedActivityStep, ResolvedCall, ResolvedPlan, ResolvedRetry, ResolvedStep } from './resolved.js';
 import { isGroup, type ActivityStep, type Compensation, type Plan, type Retry, type Step, type Timeouts } from './schema.js';
@@ -12,10 +12,8 @@ const retryBeforePivot: ResolvedRetry = { maximumAttempts: 5, initialIntervalMs:
 const retryAfterPivot: ResolvedRetry = { ...retryBeforePivot, maximumAttempts: 10 };
 const retryCompensation: ResolvedRetry = { ...retryBeforePivot, maximumAttempts: 10 };
 
-type Catalog = ReadonlyMap<string, ActivityDefinition<unknown>>;
-
 /** Fills every default from the plan and the activity catalog. Expects a plan `validatePlan` accepted. */
-export function resolvePlan(plan: Plan, catalog: Catalog): ResolvedPlan {
+export function resolvePlan(plan: Plan, catalog: ActivityCatalog): ResolvedPlan {
   const pivotIndex = plan.spec.steps.findIndex((s) => !isGroup(s) && s.pivot === true);
   const steps = plan.spec.steps.map((s, i) => resolveStep(s, catalog, i > pivotIndex ? retryAfterPivot : retryBeforePivot));
   const { name, version } = plan.metadata;
@@ -31,12 +29,12 @@ export function resolvedPlanHash(plan: Pick<ResolvedPlan, 'name' | 'version' | '
   return planHash({ name: plan.name, version: plan.version, steps: plan.steps });
 }
 
-function resolveStep(step: Step, catalog: Catalog, retry: ResolvedRetry): ResolvedStep {
+function resolveStep(step: Step, catalog: ActivityCatalog, retry: ResolvedRetry): ResolvedStep {
   if (isGroup(step)) return { kind: 'parallel', id: step.id, steps: step.parallel.map((s) => resolveStep(s, catalog, retry)) };
   return resolveActivityStep(step, catalog, retry);
 }
 
-function resolveActivityStep(step: ActivityStep, catalog: Catalog, retry: ResolvedRetry): ResolvedActivityStep {
+function resolveActivityStep(step: ActivityStep, catalog: ActivityCatalog, retry: ResolvedRetry): ResolvedActivityStep {
   const def = definition(catalog, step.activity);
   return {
     kind: 'activity',
@@ -48,13 +46,13 @@ function resolveActivityStep(step: ActivityStep, catalog: Catalog, retry: Resolv
   };
 }
 
-function resolveCompensation(c: Compensation, catalog: Catalog): ResolvedCall {
+function resolveCompensation(c: Compensation, catalog: ActivityCatalog): ResolvedCall {
   return resolveCall(c, definition(catalog, c.activity), undefined, undefined, retryCompensation);
 }
 
 function resolveCall(
   call: { activity: string; on: ResolvedCall['on']; with?: Record<string, unknown> },
-  def: ActivityDefinition<unknown>,
+  def: ActivitySpec,
   timeout: Timeouts | undefined,
   retry: Retry | undefined,
   retryDefaults: ResolvedRetry,
@@ -80,7 +78,7 @@ function resolveCall(
   };
 }
 
-function definition(catalog: Catalog, name: string): ActivityDefinition<unknown> {
+function definition(catalog: ActivityCatalog, name: string): ActivitySpec {
   const def = catalog.get(name);
   if (!def) throw new Error(`resolvePlan: activity "${name}" is not in the catalog; validate the plan first`);
   return def;

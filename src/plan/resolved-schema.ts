@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { hostRoles } from './schema.js';
+import { hostCapabilities } from './activity-catalog.js';
+import { hostRoles, planMetadataName, stepId } from './schema.js';
 
 /**
  * The shape of a ResolvedPlan (resolved.ts) as it arrives in a run's input, from any client. Shape only:
@@ -8,7 +9,6 @@ import { hostRoles } from './schema.js';
  * Workflow code imports this file: zod only.
  */
 
-const stepId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'expected lower-case letters, digits and single dashes, e.g. detach-vf' });
 const positiveMs = z.int().positive().max(7 * 24 * 3_600_000, { message: 'at most a week' });
 
 const retry = z.strictObject({
@@ -32,7 +32,7 @@ export const resolvedCallSchema = z.strictObject({
   with: z.record(z.string(), z.unknown()),
   options,
   summary: z.string(),
-  onlyIf: z.enum(['vfMac', 'fdb']).optional(),
+  onlyIf: z.enum(hostCapabilities).optional(),
 });
 
 export const resolvedActivityStepSchema = resolvedCallSchema.extend({
@@ -55,7 +55,7 @@ export const resolvedStepSchema = z.discriminatedUnion('kind', [resolvedActivity
 
 export const resolvedPlanSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'expected lower-case letters, digits and dashes' }),
+    name: planMetadataName,
     version: z.int().positive(),
     hash: z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a sha256 in hex (64 characters 0-9a-f)' }),
     steps: z.array(resolvedStepSchema).min(1),

@@ -4,6 +4,7 @@
  * run's history, so a running migration never changes behaviour when vfmigrate's defaults change in a later
  * release. Plain data only: workflow code imports these types.
  */
+import type { HostCapability } from './activity-catalog.js';
 import type { HostRole } from './schema.js';
 
 export interface ResolvedRetry {
@@ -29,7 +30,7 @@ export interface ResolvedCall {
   /** One line for the Temporal UI's activity summary and for `plan explain`. */
   summary: string;
   /** Skip the call on a host that preflight said lacks this capability (see ActivityDefinition.onlyIf). */
-  onlyIf?: 'vfMac' | 'fdb';
+  onlyIf?: HostCapability;
 }
 
 export interface ResolvedActivityStep extends ResolvedCall {

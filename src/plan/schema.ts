@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationHint, parseDuration } from './duration.js';
+import { durationHint, parseDuration } from '../util/duration.js';
 
 /**
  * The shape of a MigrationPlan, as written in YAML. Only shapes live here; rules that need the activity
@@ -11,9 +11,12 @@ export type HostRole = (typeof hostRoles)[number];
 
 export const duration = z.string().refine((s) => parseDuration(s) !== null, { message: `expected ${durationHint}` });
 
-const stepId = z
-  .string()
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'expected lower-case letters, digits and single dashes, e.g. detach-vf' });
+/** Plan names and step ids: lower-case letters and digits, in words joined by single dashes (`detach-vf`). */
+export const planNamePattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export const stepId = z.string().regex(planNamePattern, { message: 'expected lower-case letters, digits and single dashes, e.g. detach-vf' });
+
+export const planMetadataName = z.string().regex(planNamePattern, { message: 'expected lower-case letters, digits and dashes' });
 
 const withArgs = z.record(z.string(), z.unknown());
 
@@ -59,7 +62,7 @@ export const planSchema = z.strictObject({
   apiVersion: z.literal('vfmigrate/v1'),
   kind: z.literal('MigrationPlan'),
   metadata: z.strictObject({
-    name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'expected lower-case letters, digits and dashes' }),
+    name: planMetadataName,
     version: z.int().positive(),
   }),
   spec: z.strictObject({

@@ -1,4 +1,3 @@
-import type { ActivityDefinition } from '../activities/define.js';
 import { formatZodIssues } from '../config/zod-problems.js';
 import {
   activityStepSchema,
@@ -9,8 +8,7 @@ import {
   type Plan,
   type Step,
 } from './schema.js';
-
-export type ActivityCatalog = ReadonlyMap<string, Pick<ActivityDefinition<unknown>, 'name' | 'hosts' | 'readOnly' | 'with'>>;
+import type { ActivityCatalog } from './activity-catalog.js';
 
 export type PlanValidation = { ok: true; plan: Plan } | { ok: false; problems: string[] };
 

@@ -3,7 +3,7 @@ import { mkdir, access } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { Connection } from '@temporalio/client';
-import type { TemporalDevConfig } from '../config/temporal-dev.js';
+import type { TemporalDevConfig } from './dev-server-config.js';
 
 export const temporalCliVersion = 'v1.5.1';
 export const temporalCliPath = path.resolve(import.meta.dirname, `../../../.cache/temporal/${temporalCliVersion}/temporal`);

@@ -1,5 +1,5 @@
 import { DOMParser } from '@xmldom/xmldom';
-import type { VfRef } from '../hypervisor/hypervisor.js';
+import type { VfRef } from '../domain/vf-ref.js';
 import type { VfProvider } from './provider.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { Hypervisor, VfRef } from '../hypervisor/hypervisor.js';
+import type { VfRef } from '../domain/vf-ref.js';
+import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import { IncomingLimitError, InsufficientMemoryError, NoFreeVfError } from '../errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { Serial } from '../util/serial.js';

@@ -1,4 +1,4 @@
-import type { VfRef } from '../hypervisor/hypervisor.js';
+import type { VfRef } from '../domain/vf-ref.js';
 
 /** The VFs one host may hand out. Which of them are free is the pool's business (pool.ts). */
 export interface VfProvider {

@@ -6,7 +6,7 @@ import { runVirsh } from '../hypervisor/virsh-command.js';
 import { VirshHypervisor } from '../hypervisor/virsh.js';
 import { IpHostNetwork } from '../network/ip-host-network.js';
 import { noHostNetwork } from '../network/host-network.js';
-import { parseDuration } from '../plan/duration.js';
+import { parseDuration } from '../util/duration.js';
 import { FileLedger, rebuildCommand } from '../vf/ledger.js';
 import { LibvirtNetworkProvider } from '../vf/libvirt-network-provider.js';
 import { VfPool } from '../vf/pool.js';

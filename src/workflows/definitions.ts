@@ -13,11 +13,8 @@ import type { MigrationProgress } from './migration-types.js';
 /** migrateVm: where the run is, step by step (also answered while the run resolves its plan). */
 export const migrationProgressQuery = wf.defineQuery<MigrationProgress>('progress');
 
-/**
- * migrateVm: the migrate activity's bytes moved so far. Typed `unknown` on purpose: anyone who can reach
- * the server can send it, so the handler parses what arrives and drops what does not fit.
- */
-export const migrationProgressSignal = wf.defineSignal<[unknown]>('migrationProgress');
+/** migrateVm: the migrate activity's bytes moved so far (defined below both workflows and activities). */
+export { migrationProgressSignal } from '../temporal/migration-progress-signal.js';
 
 /** evacuateHost: every VM's state, counts and ETA. The same name as the migration's query: `status` asks both alike. */
 export const evacuationProgressQuery = wf.defineQuery<EvacuationProgress>('progress');

@@ -17,7 +17,7 @@ export const stepMarks: Record<StepProgress['state'], string> = {
 export function renderDetails(p: MigrationProgress, note?: string): string {
   const lines = [`**${p.vm}**: ${p.source} → ${p.destination} · plan ${p.plan.name} v${p.plan.version}`, `Phase: **${p.phase}**`];
   if (note) lines.push('', note);
-  lines.push('', ...p.steps.map(stepLine));
+  lines.push('', ...p.steps.map((s) => renderStep(s, 'markdown')));
   if (p.migration && p.migration.dataTotalBytes > 0) {
     const pct = Math.round((100 * p.migration.dataProcessedBytes) / p.migration.dataTotalBytes);
     lines.push('', `Migration: ${pct}% (${mib(p.migration.dataProcessedBytes)} of ${mib(p.migration.dataTotalBytes)} MiB, ${mib(p.migration.dataRemainingBytes)} MiB remaining)`);
@@ -25,11 +25,22 @@ export function renderDetails(p: MigrationProgress, note?: string): string {
   return lines.join('\n');
 }
 
-function stepLine(s: StepProgress): string {
+type Compensation = NonNullable<StepProgress['compensation']>;
+
+/** The same facts of a step, as a Markdown list item (the UI's details) or as a plain line (the CLI). */
+const stepStyles = {
+  markdown: { item: '- ', pivot: ' **pivot**', error: (text: string) => ` — ${text}`, note: (text: string) => ` — ${text}`, undo: (c: Compensation) => ` · undo ${c.activity}` },
+  plain: { item: '', pivot: ' [pivot]', error: (text: string) => `  ${text}`, note: (text: string) => `  (${text})`, undo: (c: Compensation) => `  undo ${c.activity} on ${c.runsOn}` },
+};
+
+/** One step: its state, where it runs, how long it took, why it failed or was skipped, and its compensation. */
+export function renderStep(s: StepProgress, style: keyof typeof stepStyles): string {
+  const st = stepStyles[style];
   const time = s.durationMs !== undefined ? ` ${s.durationMs} ms` : '';
-  const error = s.error ? ` — ${s.error.type}: ${s.error.message}` : s.note ? ` — ${s.note}` : '';
-  const comp = s.compensation ? ` · undo ${s.compensation.activity}: ${s.compensation.state}${s.compensation.error ? ` (${s.compensation.error.message})` : ''}` : '';
-  return `- ${stepMarks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? ' **pivot**' : ''}${time}${error}${comp}`;
+  const error = s.error ? st.error(`${s.error.type}: ${s.error.message}`) : s.note ? st.note(s.note) : '';
+  const c = s.compensation;
+  const comp = c ? `${st.undo(c)}: ${c.state}${c.error ? ` (${c.error.message})` : ''}` : '';
+  return `${st.item}${stepMarks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? st.pivot : ''}${time}${error}${comp}`;
 }
 
 /** Bytes as whole MiB, as the UI details and the CLI print them. */

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { InvalidOperationError } from '../../src/hypervisor/errors.js';
+import { HostNetworkRefusedError } from '../../src/network/errors.js';
 import { IpHostNetwork } from '../../src/network/ip-host-network.js';
 
 const NS = `vfm-ipnet-${process.pid}`;
@@ -51,16 +51,16 @@ void describe('IpHostNetwork in a network namespace', () => {
   void it('fails with a typed, non-retryable error on a device that does not exist', async () => {
     const wrong = new IpHostNetwork({ vfMac: false, fdbDevice: 'nosuch0', commandPrefix: inNs, hostName: 'testhost' });
     await assert.rejects(wrong.addFdbEntry(MAC), (err: unknown) => {
-      assert.ok(err instanceof InvalidOperationError);
+      assert.ok(err instanceof HostNetworkRefusedError);
       assert.match(err.message, /^bridge fdb replace 52:54:00:aa:bb:cc dev nosuch0 master static on testhost failed: Cannot find device "nosuch0"/);
       return true;
     });
-    await assert.rejects(wrong.removeFdbEntry(MAC), InvalidOperationError);
+    await assert.rejects(wrong.removeFdbEntry(MAC), HostNetworkRefusedError);
   });
 
   void it('refuses to set a VF MAC on a device without SR-IOV', async () => {
     await assert.rejects(net.setVfMac('port0', 0, '00:00:00:00:00:00'), (err: unknown) => {
-      assert.ok(err instanceof InvalidOperationError);
+      assert.ok(err instanceof HostNetworkRefusedError);
       assert.match(err.message, /ip link set dev port0 vf 0 mac 00:00:00:00:00:00 on testhost failed: .*Operation not supported/);
       return true;
     });

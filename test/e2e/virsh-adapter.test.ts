@@ -16,7 +16,8 @@ import {
   TimedOutError,
   VmNotFoundError,
 } from '../../src/hypervisor/errors.js';
-import type { MigrationProgress, MigrationTarget, PrimarySpec } from '../../src/hypervisor/hypervisor.js';
+import type { PrimarySpec } from '../../src/domain/primary-spec.js';
+import type { MigrationProgress, MigrationTarget } from '../../src/hypervisor/hypervisor.js';
 import { runVirsh } from '../../src/hypervisor/virsh-command.js';
 import { VirshSession } from '../../src/hypervisor/virsh-session.js';
 import { VirshHypervisor } from '../../src/hypervisor/virsh.js';

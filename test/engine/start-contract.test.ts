@@ -9,6 +9,7 @@ import { jsonSchema } from '../../src/cli/commands/schema.js';
 import { evacuationReport, queryEvacuation } from '../../src/client/evacuation-result.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import { migrationReport } from '../../src/client/migration-result.js';
+import { activityRegistry } from '../../src/activities/registry.js';
 import { loadPlan, planFileFor } from '../../src/plan/load.js';
 import type { ResolvedActivityStep } from '../../src/plan/resolved.js';
 import { controlQueue, evacuationWorkflowId, migrationWorkflowId } from '../../src/temporal/names.js';
@@ -85,7 +86,7 @@ void describe('starts from any client: bad input ends the run at once and touche
   });
 
   void it('an edited resolved plan with the old hash: refused by the run (recorded in its history)', async () => {
-    const loaded = await loadPlan('sriov-live-migration');
+    const loaded = await loadPlan('sriov-live-migration', activityRegistry);
     assert.ok(loaded.ok);
     const plan = structuredClone(loaded.resolved);
     (plan.steps.find((s) => s.id === 'detach-vf') as ResolvedActivityStep).compensate = null;

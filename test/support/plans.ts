@@ -17,7 +17,7 @@ export function planWith(name: string, edits: Record<string, Record<string, unkn
     (step.parallel as RawStep[] | undefined)?.forEach(edit);
   };
   raw.spec.steps.forEach(edit);
-  const loaded = parsePlanText(stringify(raw), `${name} (edited for a test)`);
+  const loaded = parsePlanText(stringify(raw), `${name} (edited for a test)`, activityRegistry);
   if (!loaded.ok) throw new Error(`test plan is invalid:\n${loaded.problems.join('\n')}`);
   return loaded;
 }

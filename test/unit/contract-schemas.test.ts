@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { jsonSchema, schemaNames } from '../../src/cli/commands/schema.js';
 import { InputError } from '../../src/errors.js';
+import { activityRegistry } from '../../src/activities/registry.js';
 import { loadPlan, planFileFor } from '../../src/plan/load.js';
 
 /** The published JSON Schema, read back as a validator: what a client in another language would check against. */
@@ -28,14 +29,14 @@ void describe('published JSON Schemas (vfmigrate schema)', () => {
     for (const name of ['sriov-live-migration', 'detach-first']) {
       const document: unknown = parse(readFileSync(planFileFor(name), 'utf8'));
       assert.equal(validator('plan').safeParse(document).success, true, name);
-      const loaded = await loadPlan(name);
+      const loaded = await loadPlan(name, activityRegistry);
       assert.ok(loaded.ok);
       assert.equal(validator('resolved-plan').safeParse(loaded.resolved).success, true, name);
     }
   });
 
   void it('migrate-input takes a plan in each of its three forms, no queuePrefix, and refuses from/to', async () => {
-    const loaded = await loadPlan('detach-first');
+    const loaded = await loadPlan('detach-first', activityRegistry);
     assert.ok(loaded.ok);
     const input = validator('migrate-input');
     const base = { vm: 'vm-7', source: 'hostA', destination: 'hostB' };

@@ -6,7 +6,7 @@ import { interfaceXml, interfaceXmlWithLink, pciAddressAttributes, primaryInterf
 import { DomainXmlError, parseDomainXml } from '../../src/domain/parse-domain-xml.js';
 import { findTeamingPair } from '../../src/domain/teaming.js';
 import type { NetInterface } from '../../src/domain/description.js';
-import type { PrimarySpec } from '../../src/hypervisor/hypervisor.js';
+import type { PrimarySpec } from '../../src/domain/primary-spec.js';
 
 const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
 const testbed = readFileSync(new URL('valid-testbed.xml', FIXTURES), 'utf8');

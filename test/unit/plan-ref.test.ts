@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse } from 'yaml';
+import { activityRegistry } from '../../src/activities/registry.js';
 import { loadPlan, planFileFor } from '../../src/plan/load.js';
 import { resolvePlanRef } from '../../src/plan/resolve-ref.js';
 import { resolvedPlanHash } from '../../src/plan/resolve.js';
@@ -12,7 +13,7 @@ import { checkEvacuationRequest, noArguments } from '../../src/workflows/evacuat
 import { checkMigrationRequest, parseMigrationBytes } from '../../src/workflows/migration-request.js';
 
 async function shipped(name = 'sriov-live-migration'): Promise<ResolvedPlan> {
-  const plan = await loadPlan(name);
+  const plan = await loadPlan(name, activityRegistry);
   assert.ok(plan.ok);
   return plan.resolved;
 }
@@ -46,20 +47,20 @@ void describe('a resolved plan hash', () => {
 
 void describe('resolving a run plan reference (the control activity)', () => {
   void it('a shipped plan name resolves to the same plan the client resolves', async () => {
-    const result = await resolvePlanRef('detach-first');
+    const result = await resolvePlanRef('detach-first', activityRegistry);
     assert.ok(result.ok);
     assert.deepEqual(result.plan, await shipped('detach-first'));
   });
 
   void it('a name is only ever a shipped plan, never a path', async () => {
     for (const name of ['no-such-plan', '../plans/detach-first', '/etc/passwd', 'detach-first.yaml']) {
-      const result = await resolvePlanRef(name);
+      const result = await resolvePlanRef(name, activityRegistry);
       assert.deepEqual(result.ok ? [] : result.problems, [`plan: no shipped plan "${name}" (shipped plans: detach-first, sriov-live-migration); or send a plan document`]);
     }
   });
 
   void it('a plan document (the YAML as JSON) resolves like the file', async () => {
-    const result = await resolvePlanRef(document('sriov-live-migration'));
+    const result = await resolvePlanRef(document('sriov-live-migration'), activityRegistry);
     assert.ok(result.ok);
     assert.deepEqual(result.plan, await shipped());
   });
@@ -68,7 +69,7 @@ void describe('resolving a run plan reference (the control activity)', () => {
     const doc = document('detach-first') as { spec: { steps: Record<string, unknown>[] } };
     doc.spec.steps[1]!.activity = 'formatDisk';
     delete doc.spec.steps[5]!.pivot;
-    const result = await resolvePlanRef(doc);
+    const result = await resolvePlanRef(doc, activityRegistry);
     assert.equal(result.ok, false);
     assert.deepEqual(result.ok ? [] : result.problems.map((p) => p.replace(/ \(known: .*\)$/, '')), [
       'plan.spec.steps[1].activity: unknown activity "formatDisk"',
@@ -78,7 +79,7 @@ void describe('resolving a run plan reference (the control activity)', () => {
 
   void it('a resolved plan with its own hash is accepted as is', async () => {
     const plan = await shipped();
-    const result = await resolvePlanRef(copy(plan));
+    const result = await resolvePlanRef(copy(plan), activityRegistry);
     assert.ok(result.ok);
     assert.deepEqual(result.plan, plan);
   });
@@ -87,7 +88,7 @@ void describe('resolving a run plan reference (the control activity)', () => {
     const plan = copy(await shipped());
     const detach = plan.steps.find((s) => s.id === 'detach-vf') as ResolvedActivityStep;
     detach.with = { deadline: '1h' };
-    const result = await resolvePlanRef(plan);
+    const result = await resolvePlanRef(plan, activityRegistry);
     assert.deepEqual(result.ok ? [] : result.problems, [
       `plan.hash: does not match the plan (its steps hash to ${resolvedPlanHash(plan)}): the plan was changed after it was resolved; resolve it again, or send the plan's name or document instead`,
     ]);
@@ -104,7 +105,7 @@ void describe('resolving a run plan reference (the control activity)', () => {
     assert.ok(network?.kind === 'parallel');
     delete (network.steps[0] as ResolvedActivityStep).onlyIf;
     plan.hash = resolvedPlanHash(plan);
-    const result = await resolvePlanRef(plan);
+    const result = await resolvePlanRef(plan, activityRegistry);
     assert.deepEqual(result.ok ? [] : [...result.problems].sort(), [
       'plan.steps: no step has pivot: true; exactly one step (usually migrate) must be the point of no return',
       'plan.steps[2].on: activity "detachVf" cannot run on control (it runs on: source)',
@@ -116,7 +117,7 @@ void describe('resolving a run plan reference (the control activity)', () => {
     const plan = copy(await shipped()) as unknown as Record<string, unknown>;
     plan.hash = 'abc';
     (plan.steps as Record<string, unknown>[])[2]!.options = { startToCloseMs: -1 };
-    const result = await resolvePlanRef(plan);
+    const result = await resolvePlanRef(plan, activityRegistry);
     assert.deepEqual(result.ok ? [] : result.problems, [
       'plan.hash: expected a sha256 in hex (64 characters 0-9a-f)',
       'plan.steps[2].options.startToCloseMs: Too small: expected number to be >0',

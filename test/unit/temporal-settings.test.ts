@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { temporalSettings } from '../../src/config/connection.js';
-import { loadTemporalDevConfig, type TemporalDevConfig } from '../../src/config/temporal-dev.js';
+import { loadTemporalDevConfig } from '../../src/config/temporal-dev.js';
+import type { TemporalDevConfig } from '../../src/temporal/dev-server-config.js';
 import { InputError } from '../../src/errors.js';
 
 void describe('Temporal connection settings from the environment', () => {

@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import { loadHostConfig } from '../../src/config/hosts.js';
 import { InputError } from '../../src/errors.js';
 import { loadPolicy } from '../../src/evacuation/policy.js';
+import { activityRegistry } from '../../src/activities/registry.js';
 import { loadPlan } from '../../src/plan/load.js';
 
 /** Billion laughs: nine levels of nine aliases each, 9^9 (387 million) strings once expanded. */
@@ -50,7 +51,7 @@ void describe('YAML files: an alias bomb is refused at once, naming the file', (
 
   void it('a plan', async () => {
     const f = await file('plan.yaml', aliasBomb('apiVersion: vfmigrate/v1\nkind: MigrationPlan'));
-    assert.deepEqual(await fast(() => loadPlan(f)), { ok: false, file: f, problems: [refusal] });
+    assert.deepEqual(await fast(() => loadPlan(f, activityRegistry)), { ok: false, file: f, problems: [refusal] });
   });
 
   void it('a policy', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { activityRegistry } from '../../activities/registry.js';
 import { explainPlan } from '../../plan/explain.js';
 import { loadPlan, type PlanLoad } from '../../plan/load.js';
 import { flattenSteps } from '../../plan/resolved.js';
@@ -6,7 +7,7 @@ import { defaultQueuePrefix } from '../../temporal/names.js';
 import { consoleOutput, invalidLines, printLines, type Output } from '../output.js';
 
 export async function validatePlanCommand(file: string, io: Output): Promise<number> {
-  const plan = await loadPlan(file);
+  const plan = await loadPlan(file, activityRegistry);
   if (!plan.ok) return reportProblems(plan, io);
   const steps = flattenSteps(plan.resolved.steps);
   const pivot = steps.find((s) => s.pivot);
@@ -19,7 +20,7 @@ export async function validatePlanCommand(file: string, io: Output): Promise<num
 }
 
 export async function explainPlanCommand(file: string, opts: { from?: string; to?: string }, io: Output): Promise<number> {
-  const plan = await loadPlan(file);
+  const plan = await loadPlan(file, activityRegistry);
   if (!plan.ok) return reportProblems(plan, io);
   const lines = explainPlan(plan.resolved, {
     file: plan.file,

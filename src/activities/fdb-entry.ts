@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { HostNetwork } from '../network/host-network.js';
+import { defineActivity } from './define.js';
+import { requireFact } from './facts.js';
+
+/** The bridge FDB entry for the VM's MAC, put in place and taken away by the same step with another change. */
+function fdbEntryActivity(name: string, summary: string, change: (network: HostNetwork, mac: string) => Promise<void>) {
+  return defineActivity({
+    name,
+    summary,
+    hosts: ['source', 'destination'],
+    readOnly: false,
+    with: z.strictObject({}),
+    defaults: { startToClose: '1m' },
+    onlyIf: 'fdb',
+    async run({ host, input }) {
+      if (!host.network.managesFdb) return {};
+      await change(host.network, requireFact(input.facts, 'vm', 'preflightSource').standby.mac);
+      return {};
+    },
+  });
+}
+
+export const addFdbEntry = fdbEntryActivity(
+  'addFdbEntry',
+  "add a bridge FDB entry for the VM's MAC so traffic reaches the standby (no-op unless configured)",
+  (network, mac) => network.addFdbEntry(mac),
+);
+
+export const removeFdbEntry = fdbEntryActivity(
+  'removeFdbEntry',
+  "remove the bridge FDB entry for the VM's MAC (no-op unless configured)",
+  (network, mac) => network.removeFdbEntry(mac),
+);
