@@ -111,18 +111,22 @@ function isQ35(machine: string): boolean {
 
 /**
  * Whether the domain holds a PCI device to team at all: a VF as `<interface type='hostdev'>` or `<hostdev>`,
- * or a transient teaming (a `type='network'` one takes its VF from a pool when the domain starts).
+ * or a transient teaming (a `type='network'` one takes its VF from a pool when the domain starts). In
+ * emulated mode (the testbed) an emulated NIC sharing a virtio NIC's MAC stands in for the VF.
  */
-function hasVf(d: DomainDescription): boolean {
-  return d.hostdevs.length > 0 || d.interfaces.some((nic) => nic.type === 'hostdev' || nic.teaming?.type === 'transient');
+function hasVf(d: DomainDescription, mode: PrimaryMode): boolean {
+  if (d.hostdevs.length > 0 || d.interfaces.some((nic) => nic.type === 'hostdev' || nic.teaming?.type === 'transient')) return true;
+  if (mode !== 'emulated') return false;
+  const virtioMacs = new Set(d.interfaces.filter(isVirtioNet).map((nic) => nic.mac));
+  return d.interfaces.some((nic) => !isVirtioNet(nic) && nic.mac !== null && virtioMacs.has(nic.mac));
 }
 
 // ---- rules -------------------------------------------------------------------------------------
 
-function noStandby(d: DomainDescription): Finding[] {
+function noStandby(d: DomainDescription, mode: PrimaryMode): Finding[] {
   // A persistent teaming on the wrong model is reported by standby-not-virtio, which names the interface;
   // a domain with no VF has nothing to unplug (no-vf).
-  if (withPersistentTeaming(d).length > 0 || !hasVf(d)) return [];
+  if (withPersistentTeaming(d).length > 0 || !hasVf(d, mode)) return [];
   return [
     finding(
       'no-standby',
@@ -410,7 +414,7 @@ function unmigratableDevice(d: DomainDescription): Finding[] {
     );
 }
 
-function noVf(d: DomainDescription): Finding[] {
-  if (hasVf(d) || withPersistentTeaming(d).length > 0) return [];
+function noVf(d: DomainDescription, mode: PrimaryMode): Finding[] {
+  if (hasVf(d, mode) || withPersistentTeaming(d).length > 0) return [];
   return [finding('no-vf', d.name, 'nothing to team; migrated with the plan for VMs without a VF', '')];
 }

@@ -203,6 +203,15 @@ void describe('lint rule details', () => {
 });
 
 void describe('lintDomain in emulated mode', () => {
+  void it('takes the e1000e stand-in for the VF: a standby without teaming is no-standby, never no-vf', () => {
+    const d = load('valid-testbed.xml');
+    byAlias(d, 'ua-backup0').teaming = null;
+    assert.deepEqual(codes(d, 'emulated'), ['no-standby']);
+    // Without the stand-in's MAC on a virtio NIC there is nothing standing in for a VF.
+    byAlias(d, 'ua-primary0').mac = '52:54:00:00:00:99';
+    assert.deepEqual(codes(d, 'emulated'), ['no-vf']);
+  });
+
   void it('checks the e1000e stand-in for the ua- alias prefix, unlike hostdev mode', () => {
     const d = load('valid-testbed.xml');
     byAlias(d, 'ua-primary0').alias = 'primary0';
