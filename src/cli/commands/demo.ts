@@ -18,12 +18,24 @@ interface DemoOptions {
 }
 
 /**
+ * Warnings and errors only, less the one every host worker gives by design (it runs activities, no
+ * workflows): the demo's screen is for the migrations.
+ */
+function demoLogger(): DefaultLogger {
+  const print = new DefaultLogger('WARN');
+  return new DefaultLogger('WARN', (entry) => {
+    if (!entry.message.startsWith('No workflows registered')) print.log(entry.level, entry.message, entry.meta);
+  });
+}
+
+/**
  * The README's first command: Temporal with its UI, two real libvirt hosts, a teamed guest, and live
  * migrations hostA → hostB → hostA with the default plan, each phase printed as it happens, with the
  * blackout the guest saw. Tears down what it started (and only that).
  */
 export async function runDemo(opts: DemoOptions): Promise<number> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The demo stops its workers itself on Ctrl-C (teardown); the Runtime must not race it to them.
+  Runtime.install({ logger: demoLogger(), shutdownSignals: [] });
   const teardown: [string, () => Promise<void>][] = [];
   let failed = false;
   try {
