@@ -47,7 +47,7 @@ export function virshArgumentsProblem(args: readonly string[]): string | null {
     const problem = OPTION_VALUES[args[i - 1] ?? '']?.(arg);
     if (problem) return `${args[i - 1]} ${quoted(arg)} ${problem}`;
   }
-  // A positional argument that looks like an option would be taken as one.
+  // The first word names the command: an option there (`--connect`) would change how virsh runs instead.
   const command = args[0] ?? '';
   if (!/^[a-z][a-z-]*$/.test(command)) return `${quoted(command)} is not a virsh command`;
   return null;
