@@ -7,6 +7,7 @@ import { resolvedPlanSchema } from './resolved-schema.js';
 import { resolvePlan, resolvedPlanHash } from './resolve.js';
 import { planNamePattern } from './schema.js';
 import { validatePlan } from './validate.js';
+import { quoted } from '../util/printable.js';
 
 export type RefResolution = { ok: true; plan: ResolvedPlan } | { ok: false; problems: string[] };
 
@@ -33,7 +34,7 @@ export async function resolvePlanRef(ref: unknown, catalog: ActivityCatalog): Pr
 async function resolveName(name: string, catalog: ActivityCatalog): Promise<RefResolution> {
   const shipped = await shippedPlanNames();
   if (!planNamePattern.test(name) || !shipped.includes(name)) {
-    return { ok: false, problems: [`plan: no shipped plan ${JSON.stringify(name.slice(0, 80))} (shipped plans: ${shipped.join(', ')}); or send a plan document`] };
+    return { ok: false, problems: [`plan: no shipped plan ${quoted(name)} (shipped plans: ${shipped.join(', ')}); or send a plan document`] };
   }
   const loaded = await loadPlan(name, catalog);
   return loaded.ok ? { ok: true, plan: loaded.resolved } : { ok: false, problems: loaded.problems.map((p) => `plan (${name}): ${p}`) };

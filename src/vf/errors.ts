@@ -1,4 +1,5 @@
 import { VfmigrateError } from '../errors.js';
+import { printable } from '../util/printable.js';
 
 /** Who holds a ledger lock, as the holder wrote it into the lock file. */
 export interface LockHolder {
@@ -20,7 +21,7 @@ export class CorruptLedgerError extends VfmigrateError {
     rebuild: string,
   ) {
     super(
-      `the VF ledger ${file} is corrupt (${printable(problem)}); refusing to use it. ` +
+      `the VF ledger ${file} is corrupt (${printable(problem, 200)}); refusing to use it. ` +
         `Rebuild it from libvirt with \`${rebuild}\` (the corrupt file is kept as ${file}.corrupt-<time>)`,
     );
   }
@@ -35,7 +36,7 @@ export class LedgerLockedError extends VfmigrateError {
     readonly holder: LockHolder | null,
   ) {
     const who = holder
-      ? `pid ${holder.pid} on ${printable(holder.hostname)} since ${printable(holder.since)}`
+      ? `pid ${holder.pid} on ${printable(holder.hostname, 200)} since ${printable(holder.since, 200)}`
       : 'another process (it has not written its pid yet)';
     super(`${who} holds the VF ledger lock ${lockFile}: a host worker (or \`vfmigrate ledger rebuild\`) already runs for this host; stop it first`);
   }
@@ -45,10 +46,4 @@ export class LedgerLockedError extends VfmigrateError {
 export class LedgerLockFailedError extends VfmigrateError {
   readonly type = 'LedgerLockFailed';
   readonly retryable = false;
-}
-
-/** Text read from a file, safe to put on one line of a terminal: control characters escaped, length capped. */
-export function printable(text: string, max = 200): string {
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }

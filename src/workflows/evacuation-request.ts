@@ -5,7 +5,8 @@ import { policySchema } from '../evacuation/policy-schema.js';
 import type { EvacuationRequest } from '../evacuation/evacuation-types.js';
 import { planRefProblems, planRefSchema } from '../plan/plan-ref.js';
 import { evacuationWorkflowId, hostNamePattern } from '../temporal/names.js';
-import { invalidInput, invalidInputType, quoted } from './invalid-input.js';
+import { quoted } from '../util/printable.js';
+import { invalidInput, invalidInputType } from './invalid-input.js';
 import { hostNameSchema, queuePrefixSchema, vmNameSchema } from './migration-request.js';
 
 /** evacuateHost's inputs as any client may send them, checked inside the run: its start input and its updates' arguments. */

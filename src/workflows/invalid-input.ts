@@ -12,11 +12,6 @@ export function invalidInput(what: string, problems: string[]): ApplicationFailu
   return ApplicationFailure.create({ type: invalidInputType, message: `${what}: ${problems.join('; ')}`, nonRetryable: true, details: [{ problems }] });
 }
 
-/** A value from outside, as a problem shows it: quoted, control characters escaped, at most 80 characters. */
-export function quoted(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-}
-
 /** The problems an activity refused an input for (its InvalidInput failure), or null for any other failure. */
 export function inputProblemsOf(err: unknown): string[] | null {
   const cause = err instanceof ActivityFailure ? err.cause : null;

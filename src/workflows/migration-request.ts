@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { formatZodIssues } from '../config/zod-problems.js';
 import { planRefProblems, planRefSchema } from '../plan/plan-ref.js';
 import { defaultQueuePrefix, hostNamePattern, migrationWorkflowId, vmNamePattern } from '../temporal/names.js';
-import { invalidInput, quoted } from './invalid-input.js';
+import { quoted } from '../util/printable.js';
+import { invalidInput } from './invalid-input.js';
 import type { MigrationBytes, MigrationRequest } from './migration-types.js';
 
 /**
