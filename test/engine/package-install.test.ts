@@ -126,7 +126,9 @@ void describe('the npm pack tarball installs into a clean prefix and runs from t
       }),
     );
     try {
-      await waitFor('the migrate step running', async () => (await queryProgress(run.handle)).phase === 'migrate', 60_000);
+      // The phase turns to 'migrate' when the step is scheduled; only the activity's own progress signal shows
+      // that the host worker holds it (else the worker has nothing in flight and stops at once).
+      await waitFor('the migrate activity running on the host worker', async () => (await queryProgress(run.handle)).migration !== null, 60_000);
       const stoppingAt = Date.now();
       worker.kill('SIGTERM');
       const r = await worker;
