@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { activityRegistry } from '../activities/registry.js';
 import { InputError, VfmigrateError } from '../errors.js';
+import { quoted } from '../util/printable.js';
 import { loadPlan, type PlanLoad } from '../plan/load.js';
 import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowType, vmNamePattern } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost } from '../temporal/search-attributes.js';
@@ -71,11 +72,11 @@ export async function startMigration(client: Client, opts: StartMigrationOptions
 
 function checkNames(opts: StartMigrationOptions): void {
   const problems: string[] = [];
-  if (!vmNamePattern.test(opts.vm)) problems.push(`vm: "${opts.vm}" is not a valid VM name (letters, digits, . _ : + -)`);
+  if (!vmNamePattern.test(opts.vm)) problems.push(`vm: ${quoted(opts.vm)} is not a valid VM name (letters, digits, . _ : + -; not digits alone)`);
   for (const [field, host] of [['from', opts.from], ['to', opts.to]] as const) {
-    if (!hostNamePattern.test(host)) problems.push(`${field}: "${host}" is not a valid host name (letters, digits, . _ -)`);
+    if (!hostNamePattern.test(host)) problems.push(`${field}: ${quoted(host)} is not a valid host name (letters, digits, . _ -)`);
   }
-  if (opts.from === opts.to) problems.push(`to: the destination must differ from the source (both are "${opts.from}")`);
+  if (opts.from === opts.to) problems.push(`to: the destination must differ from the source (both are ${quoted(opts.from)})`);
   if (problems.length) throw new InputError('cannot start the migration', problems);
 }
 

@@ -13,7 +13,7 @@ import type { MigrationBytes, MigrationRequest } from './migration-types.js';
 export const queuePrefixPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 export const vmNameSchema = z.string().regex(vmNamePattern, {
-  message: 'not a valid VM name (1-128 of letters, digits and . _ : + -, starting with a letter or digit)',
+  message: 'not a valid VM name (1-128 of letters, digits and . _ : + -, starting with a letter or digit, not digits alone)',
 });
 export const hostNameSchema = z.string().regex(hostNamePattern, {
   message: 'not a valid host name (1-63 of letters, digits and . _ -, starting with a letter or digit)',

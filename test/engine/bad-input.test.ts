@@ -44,7 +44,7 @@ void describe('bad input changes nothing and says what is wrong', () => {
     const err = await env.migrate('vm ok', 'hostA', 'hostA').catch((e: unknown) => e);
     assert.ok(err instanceof InputError);
     assert.deepEqual(err.problems, [
-      'vm: "vm ok" is not a valid VM name (letters, digits, . _ : + -)',
+      'vm: "vm ok" is not a valid VM name (letters, digits, . _ : + -; not digits alone)',
       'to: the destination must differ from the source (both are "hostA")',
     ]);
   });

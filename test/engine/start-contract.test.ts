@@ -81,7 +81,7 @@ void describe('starts from any client: bad input ends the run at once and touche
     assert.deepEqual(number.problems, ['vm: expected string, received number']);
     const hostile = `x${'\x7f'.repeat(300)}destroy victim #`;
     const name = await refused(await start('migrateVm', { vm: hostile, source: 'hostA', destination: 'hostB', plan: 'detach-first', queuePrefix: env.queuePrefix }, migrationWorkflowId(hostile)));
-    assert.deepEqual(name.problems, ['vm: not a valid VM name (1-128 of letters, digits and . _ : + -, starting with a letter or digit)']);
+    assert.deepEqual(name.problems, ['vm: not a valid VM name (1-128 of letters, digits and . _ : + -, starting with a letter or digit, not digits alone)']);
     assert.equal(env.fleet.log.length, ops);
   });
 

@@ -149,7 +149,7 @@ void describe('migrateVm input, checked in the run', () => {
   void it('names with control characters, a source equal to the destination, and a bad plan name', () => {
     const problems = problemsOf(() => checkMigrationRequest({ vm: 'x\x7f\x7f destroy victim #', source: 'hostA', destination: 'hostA', plan: '../../etc/passwd' }, 'migrate/x'));
     assert.deepEqual(problems, [
-      'vm: not a valid VM name (1-128 of letters, digits and . _ : + -, starting with a letter or digit)',
+      'vm: not a valid VM name (1-128 of letters, digits and . _ : + -, starting with a letter or digit, not digits alone)',
       'plan: expected a shipped plan\'s name (lower-case letters, digits and dashes, e.g. "sriov-live-migration")',
       'destination: must differ from the source (both are "hostA")',
     ]);
