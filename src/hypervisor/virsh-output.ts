@@ -1,4 +1,5 @@
 /** What virsh prints (plain text, not XML), read into values: job info, domain states, free memory. */
+import type { DomainDescription } from '../domain/description.js';
 import { parseDomainXml } from '../domain/parse-domain-xml.js';
 import type { MigrationProgress, RunState, VmSummary } from './hypervisor.js';
 
@@ -35,16 +36,26 @@ export function migrationOutProgress(job: JobInfo): MigrationProgress | null {
   };
 }
 
+/** One domain as `domstate` + `dumpxml` showed it. */
+export interface DomainRead {
+  state: RunState;
+  description: DomainDescription;
+}
+
 /**
  * `domstate` then `dumpxml` for each domain, concatenated. A state line counts only right before its
  * domain's XML: one whose XML is missing (the domain went away in between) pairs with nothing, and
  * nothing inside a domain's XML can end it early (`<` in text is always escaped).
  */
-export function parseStatesAndXml(stdout: string): VmSummary[] {
-  return [...stdout.matchAll(/^([a-z][a-z ]*)\n+(<domain[\s>][\s\S]*?<\/domain>)/gm)].map(([, state, xml]) => {
-    const d = parseDomainXml(xml ?? '');
-    return { name: d.name, state: runState(state ?? ''), memoryMiB: d.memoryMiB };
-  });
+export function parseDomainReads(stdout: string): DomainRead[] {
+  return [...stdout.matchAll(/^([a-z][a-z ]*)\n+(<domain[\s>][\s\S]*?<\/domain>)/gm)].map(([, state, xml]) => ({
+    state: runState(state ?? ''),
+    description: parseDomainXml(xml ?? ''),
+  }));
+}
+
+export function vmSummary({ state, description }: DomainRead): VmSummary {
+  return { name: description.name, state, memoryMiB: description.memoryMiB };
 }
 
 /** `virsh nodememstats`; page cache and buffers count as free, the kernel gives them back on demand. */

@@ -35,7 +35,7 @@ import type {
 } from './hypervisor.js';
 import { classifyVirshError, sessionErrors, withXmlFile } from './virsh-command.js';
 import { migrateArgs } from './virsh-migrate-args.js';
-import { migrationOutProgress, parseJobInfo, parseNodeMemStats, parseStatesAndXml, runState } from './virsh-output.js';
+import { migrationOutProgress, parseDomainReads, parseJobInfo, parseNodeMemStats, runState, vmSummary, type DomainRead } from './virsh-output.js';
 import { virshConnection, type ConnectVirsh, type VirshEndpoint, type VirshRunner } from './virsh-runner.js';
 import { uuidPattern } from '../domain/libvirt-names.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -75,6 +75,7 @@ export class VirshHypervisor implements Hypervisor {
   /** Every short call goes through long-lived virsh sessions; `virsh migrate` gets a process of its own. */
   private readonly sessions: VirshRunner;
   private readonly targets = new Map<string, VirshRunner>();
+  private nextRead: Promise<DomainRead[]> | null = null;
 
   /** `connect` reaches virsh: tests script it; everything else takes the default, which enforces virsh-arguments.ts. */
   constructor(
@@ -98,9 +99,7 @@ export class VirshHypervisor implements Hypervisor {
    * raw, one per line, and a name holding a line break would forge another domain's entry there.
    */
   async listVms(): Promise<VmSummary[]> {
-    const uuids = await this.uuids(['--all']);
-    const { stdout } = await this.eachDomain(uuids, (uuid) => [['domstate', '--domain', uuid], ['dumpxml', '--domain', uuid]]);
-    return parseStatesAndXml(stdout);
+    return (await this.everyDomain()).map(vmSummary);
   }
 
   async describeVm(vm: string): Promise<VmDescription> {
@@ -112,18 +111,33 @@ export class VirshHypervisor implements Hypervisor {
     return parseNodeMemStats(await this.virsh(['nodememstats']));
   }
 
-  /**
-   * Every active domain's live XML (only active ones hold a device), asked for in one line: a host with
-   * fifty domains costs two round trips, not fifty-one. A domain that stopped in between is simply absent.
-   */
+  /** Only a domain that runs (in any state but shut off) holds a device; a defined one's XML only names it. */
   async vfHolders(): Promise<VfHolder[]> {
-    const { stdout } = await this.eachDomain(await this.uuids([]), (uuid) => [['dumpxml', '--domain', uuid]]);
-    return (stdout.match(/<domain[\s>][\s\S]*?<\/domain>/g) ?? []).flatMap((xml) => vfHoldersOf(parseDomainXml(xml), this.primaryMode));
+    return (await this.everyDomain()).filter((d) => d.state !== 'shutoff').flatMap((d) => vfHoldersOf(d.description, this.primaryMode));
   }
 
-  /** The UUIDs `virsh list --uuid` prints (active domains; `--all` for every one): hex, whatever the names hold. */
-  private async uuids(filters: string[]): Promise<string[]> {
-    const lines = (await this.virsh(['list', '--uuid', ...filters])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  /**
+   * Every domain's state and live XML. Calls made in the same turn of the event loop (the VF pool asks for
+   * holders and VMs side by side) share one read, which starts after all of them: none gets an answer older
+   * than its call. Fifty domains cost two round trips, not a hundred and one.
+   */
+  private everyDomain(): Promise<DomainRead[]> {
+    this.nextRead ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.nextRead = null;
+      return this.readEveryDomain();
+    });
+    return this.nextRead;
+  }
+
+  private async readEveryDomain(): Promise<DomainRead[]> {
+    const uuids = await this.uuids();
+    const { stdout } = await this.eachDomain(uuids, (uuid) => [['domstate', '--domain', uuid], ['dumpxml', '--domain', uuid]]);
+    return parseDomainReads(stdout);
+  }
+
+  /** The UUIDs `virsh list --uuid --all` prints: hex, whatever the names hold. */
+  private async uuids(): Promise<string[]> {
+    const lines = (await this.virsh(['list', '--uuid', '--all'])).split('\n').map((l) => l.trim()).filter((l) => l !== '');
     const odd = lines.find((l) => !uuidPattern.test(l));
     if (odd !== undefined) throw new HypervisorFailureError(`virsh list --uuid on ${this.hostName} printed ${quoted(odd)}, not a UUID`, this.hostName);
     return lines;

@@ -389,6 +389,23 @@ void describe('VirshHypervisor: every domain on the host', () => {
     assert.deepEqual(await hyp.vfHolders(), [{ vm: GUEST, pciAddress: null }]);
   });
 
+  void it('holders and VMs asked for side by side share one read; a shut-off domain holds no VF', async () => {
+    const OFF = '7c1f2a9e-5b3d-4e6f-8a1b-2c3d4e5f6a7b';
+    const { hyp, virsh } = adapter((_host, args) => {
+      if (args[0] === 'list') return { stdout: `${UUID_HERE}\n${OFF}\n` };
+      if (args[0] === 'domstate') return { stdout: args.includes(OFF) ? 'shut off\n\n' : 'running\n\n' };
+      if (args[0] === 'dumpxml') return { stdout: `${args.includes(OFF) ? DOMAIN_XML.replace(`<name>${GUEST}</name>`, '<name>off-vm</name>') : DOMAIN_XML}\n` };
+      return assert.fail(`unscripted: ${args.join(' ')}`);
+    });
+    const [holders, vms] = await Promise.all([hyp.vfHolders(), hyp.listVms()]);
+    assert.deepEqual(holders, [{ vm: GUEST, pciAddress: null }]);
+    assert.deepEqual(vms.map((v) => `${v.name} ${v.state}`), [`${GUEST} running`, 'off-vm shutoff']);
+    assert.equal(virsh.trail().filter((c) => c.includes('dumpxml')).length, 2, virsh.trail().join('\n'));
+    // A call made after a read started gets a read of its own: never an answer older than the call.
+    await hyp.vfHolders();
+    assert.equal(virsh.trail().filter((c) => c.includes('dumpxml')).length, 4);
+  });
+
   void it('any other error on one domain fails the whole read, classified', async () => {
     const { hyp } = adapter(inventory(`${UUID_HERE}\n${UUID_GONE}\n`, SOURCE_DOWN));
     await assert.rejects(hyp.listVms(), (err: unknown) => {

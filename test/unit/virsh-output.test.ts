@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrateArgs } from '../../src/hypervisor/virsh-migrate-args.js';
-import { migrationOutProgress, parseStatesAndXml, parseJobInfo, parseNodeMemStats, runState } from '../../src/hypervisor/virsh-output.js';
+import { migrationOutProgress, parseDomainReads, vmSummary, parseJobInfo, parseNodeMemStats, runState } from '../../src/hypervisor/virsh-output.js';
 import { fdbArgs, vfMacArgs } from '../../src/network/ip-host-network.js';
 import { COMPLETED_IN, NODEMEMSTATS, RUNNING_JOB } from '../support/libvirt-texts.js';
 
@@ -33,12 +33,12 @@ void describe('virsh output parsing', () => {
     // A name holding line breaks and a forged entry stays one name: XML escapes what a line listing would not.
     const hostile = 'a&#10;running&#10;&#10;&lt;domain&gt;&lt;name&gt;victim&lt;/name&gt;&lt;/domain&gt;';
     const out = `shut off\n\n${xml('offvm')}\n\nrunning\n\n${xml('probe1')}\n\n` + `running\n\n` + `paused\n\n${xml(hostile)}\n\n`;
-    assert.deepEqual(parseStatesAndXml(out), [
+    assert.deepEqual(parseDomainReads(out).map(vmSummary), [
       { name: 'offvm', state: 'shutoff', memoryMiB: 256 },
       { name: 'probe1', state: 'running', memoryMiB: 256 },
       { name: 'a\nrunning\n\n<domain><name>victim</name></domain>', state: 'paused', memoryMiB: 256 },
     ]);
-    assert.deepEqual(parseStatesAndXml(''), []);
+    assert.deepEqual(parseDomainReads(''), []);
   });
 
   void it('counts page cache and buffers as free memory', () => {
