@@ -41,6 +41,10 @@ export const factsSchema = z.object({
     .object({ durationMs: z.number(), dataProcessedBytes: z.number(), downtimeMs: z.number().nullable(), alreadyThere: z.boolean() })
     .optional(),
   attached: nicSchema.extend({ vf: vfRefSchema, host: z.string() }).optional(),
+  /** Whether preflight had the guest's own view of its failover: the destination then waits for it again. */
+  guestView: z.object({ asked: z.boolean() }).optional(),
+  /** When the guest itself showed the VF back (net_failover whole again), as its agent said. */
+  guestVf: z.object({ host: z.string(), backInGuestMs: z.number() }).optional(),
 });
 
 export type Facts = z.infer<typeof factsSchema>;

@@ -3,6 +3,7 @@ import { findTeamingPair } from '../domain/teaming.js';
 import { PreflightError } from '../errors.js';
 import { formatFinding, lintDomain } from '../lint/lint.js';
 import { valueOf } from '../util/settled.js';
+import { checkGuestFailover, guestAgentParam } from './guest-failover.js';
 import { defineActivity } from './define.js';
 
 export const preflightSource = defineActivity({
@@ -10,9 +11,10 @@ export const preflightSource = defineActivity({
   summary: 'check the VM runs here unpaused, correctly teamed, with no migration job',
   hosts: ['source'],
   readOnly: true,
-  with: z.strictObject({}),
+  // The guest agent: asked when the domain has one (optional), always (required), or never (skip).
+  with: z.strictObject({ guestAgent: guestAgentParam }),
   defaults: { startToClose: '1m', scheduleToStart: '30s' },
-  async run({ host, input }) {
+  async run({ host, input, params }) {
     // Both reads at once; their answers are still checked in this order, so the clearest reason wins.
     const [described, job] = await Promise.allSettled([host.hypervisor.describeVm(input.vm), host.hypervisor.migrationJob(input.vm)]);
     const vm = valueOf(described);
@@ -33,7 +35,10 @@ export const preflightSource = defineActivity({
     const primary = pair.primary?.alias
       ? { alias: pair.primary.alias, mac: pair.primary.mac ?? pair.standby.mac, vf: await host.vfs.adopt(input.vm, pair.primary.hostPciAddress, input.workflowId) }
       : null;
+    // Last: libvirt's view holds, so the guest's is what is left to refuse on.
+    const guestView = await checkGuestFailover(host, input.vm, params.guestAgent);
     return {
+      guestView,
       vm: { memoryMiB: vm.memoryMiB, standby: { alias: pair.standby.alias, mac: pair.standby.mac }, primary },
       source: { host: host.name, network: { vfMac: host.network.managesVfMac, fdb: host.network.managesFdb } },
     };

@@ -23,5 +23,6 @@ export function progressChanges(prev: MigrationProgress | null, next: MigrationP
 }
 
 export function reportLines(report: MigrationReport): string[] {
-  return [outcomeLine(report), `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
+  const guest = report.vfBackInGuestMs === null ? [] : [`the guest had its VF back ${report.vfBackInGuestMs} ms after the attach (its agent says)`];
+  return [outcomeLine(report), `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`), ...guest];
 }

@@ -20,7 +20,17 @@ export const modelFleetSchema = z.strictObject({
           name: z.string().regex(hostNamePattern, { message: 'expected a host name (letters, digits, . _ -)' }),
           vfs: z.int().min(0),
           memoryMiB: z.int().positive().default(262_144),
-          vms: z.array(z.strictObject({ name: z.string().regex(vmNamePattern), memoryMiB: z.int().positive().default(2048) })).default([]),
+          vms: z
+            .array(
+              z.strictObject({
+                name: z.string().regex(vmNamePattern),
+                memoryMiB: z.int().positive().default(2048),
+                // The guest's side: an agent on its channel, and whether its kernel binds the VF.
+                guestAgent: z.enum(['connected', 'disconnected']).optional(),
+                guestLacksVfDriver: z.boolean().default(false),
+              }),
+            )
+            .default([]),
         }),
       )
       .min(1),

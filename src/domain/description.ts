@@ -55,6 +55,12 @@ export interface OtherHostdev {
   source: string | null;
 }
 
+/** The virtio channel QEMU's guest agent listens on, as libvirt names it. */
+export const GUEST_AGENT_CHANNEL = 'org.qemu.guest_agent.0';
+
+/** Whether the guest agent's channel is up, as libvirt's live XML says (`unknown`: the XML does not say). */
+export type GuestAgentChannel = 'connected' | 'disconnected' | 'unknown';
+
 export interface DomainDescription {
   name: string;
   memoryMiB: number;
@@ -74,4 +80,6 @@ export interface DomainDescription {
    * pcie-expander-bus, pcie-switch-upstream-port). Absent where the source has none (the in-memory model).
    */
   busesWithoutHotplug?: number[];
+  /** The guest agent's channel; null when the domain has none. Absent where the source cannot say. */
+  guestAgent?: GuestAgentChannel | null;
 }

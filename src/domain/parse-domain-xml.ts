@@ -1,4 +1,4 @@
-import type { DomainDescription, GuestSlot, HostdevDevice, NetInterface, OtherHostdev, Teaming } from './description.js';
+import { GUEST_AGENT_CHANNEL, type DomainDescription, type GuestAgentChannel, type GuestSlot, type HostdevDevice, type NetInterface, type OtherHostdev, type Teaming } from './description.js';
 import { DomainXmlError } from './domain-xml-error.js';
 import { readXml, type XmlElement as Element } from './xml-reader.js';
 
@@ -52,7 +52,21 @@ export function describeDomain(root: Element): DomainDescription {
     pcieRootPorts: pcieRootPorts(devices),
     otherHostdevs: hostdevs.filter((el) => !isPciHostdev(el)).map(parseOtherHostdev),
     busesWithoutHotplug: busesWithoutHotplug(devices),
+    guestAgent: guestAgentChannel(devices),
   };
+}
+
+/**
+ * The qemu guest agent's virtio channel: libvirt's live XML says whether the agent in the guest is
+ * connected (`state`); XML without it (a definition, an older libvirt) cannot tell, so the agent is asked.
+ */
+function guestAgentChannel(devices: Element | null): GuestAgentChannel | null {
+  const target = children(devices, 'channel')
+    .map((el) => child(el, 'target'))
+    .find((t) => attr(t, 'type') === 'virtio' && attr(t, 'name') === GUEST_AGENT_CHANNEL);
+  if (!target) return null;
+  const state = attr(target, 'state');
+  return state === 'connected' || state === 'disconnected' ? state : 'unknown';
 }
 
 // ---- small tree helpers: only direct children, so XML inside <metadata> can never be mistaken for devices ---

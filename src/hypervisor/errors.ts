@@ -25,6 +25,12 @@ export class InvalidOperationError extends HypervisorError {
   readonly retryable = false;
 }
 
+/** The guest agent did not answer: the domain has no agent channel, or nothing in the guest listens on it (yet). */
+export class GuestAgentUnavailableError extends HypervisorError {
+  readonly type = 'GuestAgentUnavailable';
+  readonly retryable = true;
+}
+
 /** The host (libvirtd) could not be reached; it may come back. */
 export class ConnectionFailedError extends HypervisorError {
   readonly type = 'ConnectionFailed';

@@ -1,4 +1,5 @@
 import type { DomainDescription } from '../domain/description.js';
+import type { GuestInterface } from '../domain/guest-failover.js';
 import type { PrimarySpec } from '../domain/primary-spec.js';
 
 /**
@@ -21,6 +22,11 @@ export interface Hypervisor {
    * primary (address null). The VF pool books these so it never hands out a VF someone holds.
    */
   vfHolders(): Promise<VfHolder[]>;
+  /**
+   * The guest's network interfaces as its qemu guest agent reports them (the guest's claim, not libvirt's).
+   * Throws GuestAgentUnavailableError when the domain has no agent channel or no agent answers on it.
+   */
+  guestInterfaces(vm: string): Promise<GuestInterface[]>;
 
   /** Sets `<link state>` of one interface, addressed by alias (never by MAC: the teamed pair shares one). */
   setLinkState(vm: string, alias: string, state: 'up' | 'down'): Promise<void>;

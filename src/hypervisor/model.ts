@@ -5,11 +5,13 @@
  * caller; libvirt refusing to migrate a domain that holds a VF), and nothing here is proof that the
  * libvirt adapter works: the two-host testbed is.
  */
-import type { NetInterface } from '../domain/description.js';
+import type { GuestAgentChannel, NetInterface } from '../domain/description.js';
+import type { GuestInterface } from '../domain/guest-failover.js';
 import { defaultPrimaryAlias, type PrimarySpec } from '../domain/primary-spec.js';
 import {
   ConnectionFailedError,
   DeviceStuckError,
+  GuestAgentUnavailableError,
   HypervisorFailureError,
   InvalidOperationError,
   MigrationAbortedError,
@@ -29,7 +31,7 @@ import type {
   VmSummary,
 } from './hypervisor.js';
 
-export type ModelOp = 'listVms' | 'describeVm' | 'freeMemoryMiB' | 'vfHolders' | 'setLinkState' | 'detachInterface' | 'attachPrimary' | 'migrate' | 'migrationJob' | 'abortMigration';
+export type ModelOp = 'listVms' | 'describeVm' | 'freeMemoryMiB' | 'vfHolders' | 'setLinkState' | 'detachInterface' | 'attachPrimary' | 'migrate' | 'migrationJob' | 'abortMigration' | 'guestInterfaces';
 
 export interface ModelFault {
   host: string;
@@ -49,6 +51,10 @@ export interface ModelVm {
   paused: boolean;
   interfaces: NetInterface[];
   pcieRootPorts: number;
+  /** The guest agent's channel (absent: the domain has none). */
+  guestAgent?: GuestAgentChannel;
+  /** The guest has no driver for its VF: a plugged primary never shows in the guest (net_failover incomplete). */
+  guestLacksVfDriver?: boolean;
 }
 
 export interface ModelOpRecord {
@@ -138,7 +144,7 @@ export class ModelFleet {
   }
 
   /** A correctly teamed, running VM holding the first VF nobody on that host holds. */
-  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string }): ModelVm {
+  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string; guestAgent?: GuestAgentChannel; guestLacksVfDriver?: boolean }): ModelVm {
     const h = this.state(host);
     const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
     const vf = h.vfAddresses.find((a) => !used.has(a));
@@ -150,6 +156,8 @@ export class ModelFleet {
       paused: false,
       pcieRootPorts: 4,
       interfaces: [standbyNic(mac, 'down'), primaryNic({ alias: defaultPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })],
+      ...(vm.guestAgent ? { guestAgent: vm.guestAgent } : {}),
+      ...(vm.guestLacksVfDriver ? { guestLacksVfDriver: true } : {}),
     };
     h.vms.set(vm.name, model);
     this.offline.set(vm.name, { since: null, gapsMs: [] });
@@ -247,7 +255,22 @@ export class ModelHypervisor implements Hypervisor {
       interfaces: structuredClone(v.interfaces),
       hostdevs: [],
       pcieRootPorts: Array.from({ length: v.pcieRootPorts }, (_, i) => ({ index: i + 1, free: !busy.has(i + 1) })),
+      guestAgent: v.guestAgent ?? null,
     };
+  }
+
+  /** What net_failover makes of the VM's NICs: master and standby per teamed virtio NIC, plus each bound primary. */
+  async guestInterfaces(vm: string): Promise<GuestInterface[]> {
+    if ((await this.fleet.enter(this.hostName, 'guestInterfaces', vm)) === 'hang') return never();
+    const v = this.vm(vm);
+    if (v.guestAgent !== 'connected' && v.guestAgent !== 'unknown') {
+      throw new GuestAgentUnavailableError(`${vm} on ${this.hostName}: QEMU guest agent is not ${v.guestAgent ? 'connected' : 'configured'}`, this.hostName);
+    }
+    return v.interfaces.flatMap((nic, i): GuestInterface[] => {
+      if (nic.teaming?.type === 'persistent') return [{ name: `eth${i}`, mac: nic.mac }, { name: `eth${i}nsby`, mac: nic.mac }];
+      if (nic.teaming?.type === 'transient' && !v.guestLacksVfDriver) return [{ name: `enp${i}s0`, mac: nic.mac }];
+      return [];
+    });
   }
 
   async freeMemoryMiB(): Promise<number> {

@@ -14,6 +14,7 @@ import { quoted } from '../util/printable.js';
 import { virshArgumentsProblem } from './virsh-arguments.js';
 import {
   ConnectionFailedError,
+  GuestAgentUnavailableError,
   HypervisorFailureError,
   InvalidOperationError,
   MigrationAbortedError,
@@ -85,6 +86,8 @@ const RULES: [RegExp, ErrorClass][] = [
     ConnectionFailedError,
   ],
   [/failed to get domain|Domain not found|no domain with matching/i, VmNotFoundError],
+  // "Guest agent is not responding: QEMU guest agent is not connected", "argument unsupported: QEMU guest agent is not configured".
+  [/guest agent is not (responding|connected|configured|available)/i, GuestAgentUnavailableError],
   [/Timed out during operation/i, TimedOutError],
   [/Requested operation is not valid/i, InvalidOperationError],
   // Bad XML or an unsupported device can never succeed by retrying.

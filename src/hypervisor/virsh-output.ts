@@ -1,5 +1,7 @@
 /** What virsh prints (plain text, not XML), read into values: job info, domain states, free memory. */
 import type { DomainDescription } from '../domain/description.js';
+import type { GuestInterface } from '../domain/guest-failover.js';
+import { macPattern } from '../domain/libvirt-names.js';
 import { parseDomainXml } from '../domain/parse-domain-xml.js';
 import type { MigrationProgress, RunState, VmSummary } from './hypervisor.js';
 
@@ -72,4 +74,23 @@ export function runState(stdout: string): RunState {
   if (state === 'paused') return 'paused';
   if (state === 'shut off') return 'shutoff';
   return 'other';
+}
+
+/**
+ * `virsh domifaddr --source agent` (libvirt's virDomainInterfaceAddresses, which asks the guest agent for
+ * guest-network-get-interfaces without tainting the domain the way qemu-agent-command would): a header, then
+ * ` NAME MAC    PROTOCOL ADDRESS` per interface, `N/A N/A` for one without addresses, and `- -` in place of
+ * name and MAC for an interface's further addresses. The name is the guest's: read from the right,
+ * so spaces in it cannot shift the columns; a row whose MAC column is no MAC counts as an interface without one.
+ */
+export function parseGuestInterfaces(stdout: string): GuestInterface[] {
+  // The header (absent under -q) matches no row: its third column is "Protocol".
+  return stdout.split('\n').flatMap((line) => {
+    // A further address of the interface above (its name and MAC printed as "-"), or an interface without a MAC.
+    if (/^ - +- {4}/.test(line)) return [];
+    const row = /^ (.*?) +(\S+) +(?:ipv4|ipv6|N\/A) +\S+ *$/.exec(line);
+    if (!row) return [];
+    const mac = (row[2] ?? '').toLowerCase();
+    return [{ name: row[1] ?? '', mac: macPattern.test(mac) ? mac : null }];
+  });
 }

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainDescription } from '../domain/description.js';
+import type { GuestInterface } from '../domain/guest-failover.js';
 import { nicByAlias, primaryIn, sameBacking, vfHoldersOf } from '../domain/device-facts.js';
 import { interfaceXml, interfaceXmlWithLink, primaryInterfaceXml } from '../domain/interface-xml.js';
 import { parseDomainXml } from '../domain/parse-domain-xml.js';
@@ -35,7 +36,7 @@ import type {
 } from './hypervisor.js';
 import { classifyVirshError, sessionErrors, withXmlFile } from './virsh-command.js';
 import { migrateArgs } from './virsh-migrate-args.js';
-import { migrationOutProgress, parseDomainReads, parseJobInfo, parseNodeMemStats, runState, vmSummary, type DomainRead } from './virsh-output.js';
+import { migrationOutProgress, parseDomainReads, parseGuestInterfaces, parseJobInfo, parseNodeMemStats, runState, vmSummary, type DomainRead } from './virsh-output.js';
 import { virshConnection, type ConnectVirsh, type VirshEndpoint, type VirshRunner } from './virsh-runner.js';
 import { uuidPattern } from '../domain/libvirt-names.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -114,6 +115,10 @@ export class VirshHypervisor implements Hypervisor {
   /** Only a domain that runs (in any state but shut off) holds a device; a defined one's XML only names it. */
   async vfHolders(): Promise<VfHolder[]> {
     return (await this.everyDomain()).filter((d) => d.state !== 'shutoff').flatMap((d) => vfHoldersOf(d.description, this.primaryMode));
+  }
+
+  async guestInterfaces(vm: string): Promise<GuestInterface[]> {
+    return parseGuestInterfaces(await this.virsh(['domifaddr', '--domain', vm, '--source', 'agent']));
   }
 
   /**

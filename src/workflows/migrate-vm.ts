@@ -247,6 +247,7 @@ class MigrationRun {
       failedStep,
       downtimeMs: moved?.downtimeMs ?? null,
       vf: { source: this.facts.vm?.primary?.vf?.id ?? null, destination: this.facts.reservedVf?.id ?? null },
+      vfBackInGuestMs: this.facts.guestVf?.backInGuestMs ?? null,
     };
     this.publishDetails(message);
     // Kept in the memo too: a cancelled run's failure carries no details, and the memo outlives workers.

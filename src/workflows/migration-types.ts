@@ -90,6 +90,8 @@ export interface MigrationReport extends MigrationProgress {
   downtimeMs: number | null;
   /** The VF the VM held on the source, and the one booked for it on the destination. */
   vf: { source: string | null; destination: string | null };
+  /** From the VF's attach until the guest's agent showed net_failover whole again; null when not asked. */
+  vfBackInGuestMs: number | null;
 }
 
 /** ApplicationFailure types the workflow ends with when it does not succeed (the report is in details[0]). */

@@ -61,6 +61,8 @@ export const migrationReportSchema = z
     failedStep: z.strictObject({ id: z.string(), activity: z.string(), error: stepError }).nullable(),
     downtimeMs: z.number().nullable(),
     vf: z.strictObject({ source: z.string().nullable(), destination: z.string().nullable() }),
+    // Runs older than the guest-agent steps report none.
+    vfBackInGuestMs: z.number().nullable().default(null).meta({ description: "from the VF's attach until the guest agent showed net_failover whole again" }),
   })
   .meta({
     id: 'MigrationReport',

@@ -155,6 +155,7 @@ void describe('the report printed when a run ends', () => {
       failedStep: null,
       downtimeMs: null,
       vf: { source: null, destination: null },
+      vfBackInGuestMs: null,
     };
     assert.deepEqual(reportLines(report), [
       'DEGRADED: vm-1 moved to hostB but is DEGRADED',
@@ -162,5 +163,6 @@ void describe('the report printed when a run ends', () => {
       '  ✓ detach-vf (detachVf on hostA) 250 ms',
       '  ↷ clear-vf-mac (clearVfMac on hostA)  (hostA has no VF MAC handling configured)',
     ]);
+    assert.equal(reportLines({ ...report, vfBackInGuestMs: 870 }).at(-1), 'the guest had its VF back 870 ms after the attach (its agent says)');
   });
 });
