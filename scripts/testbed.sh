@@ -13,7 +13,8 @@
 #   up | down | status                       start / stop both hosts; status exits 0 only when both are up
 #   stop-host|start-host|restart-host HOST   one libvirtd (its guests keep running while it is down)
 #   guest-xml NAME [--mac MAC] [--host HOST] print the guest domain XML
-#   guest-start NAME [--host HOST] [--mac MAC]  define + start the guest on HOST (default hostA)
+#   guest-start NAME [--host HOST] [--mac MAC] [--no-vf-driver]  define + start the guest on HOST (default hostA);
+#                                            --no-vf-driver: the guest never binds its VF (failover incomplete)
 set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true # '&' in ${var//pat/repl} must stay literal (bash 5.2)
 
@@ -30,7 +31,7 @@ PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-
     gcc libc6-dev binutils)
 # Guest modules in load order; their dependencies are added (before them) at build time.
 GUEST_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover
-    virtio_net e1000 e1000e)
+    virtio_net e1000 e1000e virtio_console)
 GUEST_CMDLINE="console=ttyS0 loglevel=4 panic=0 mitigations=off"
 
 log() { echo "testbed: $*" >&2; }
@@ -61,6 +62,7 @@ cmd_install() {
     fetch_kernel
     build_helper kvm-check
     build_helper vfprobe
+    fetch_guest_agent
     build_initramfs
     detect_accel >/dev/null
 }

@@ -34,6 +34,38 @@ fetch_kernel() {
     echo "$pkg" >"$dir/package"
 }
 
+# Download and unpack (never install) qemu-guest-agent into $CACHE/qemu-ga/: the guest runs the host's
+# Debian userland, so the binary and the host's copies of its shared libraries go into the initramfs.
+fetch_guest_agent() {
+    local dir="$CACHE/qemu-ga" tmp
+    [[ -x "$dir/root/usr/sbin/qemu-ga" ]] && return 0
+    log "fetching qemu-guest-agent for the guest"
+    new_temp tmp -d
+    (cd "$tmp" && apt-get download -o APT::Sandbox::User=root qemu-guest-agent >&2) || {
+        apt-get update -o DPkg::Lock::Timeout=600 >&2
+        (cd "$tmp" && apt-get download -o APT::Sandbox::User=root qemu-guest-agent >&2)
+    }
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    dpkg-deb -x "$tmp"/*.deb "$dir/root"
+    rm -rf "$tmp"
+}
+
+# Copies an executable and every shared library it loads (as the host resolves them) into the stage.
+copy_with_libraries() {
+    local bin="$1" stage="$2" dest="$3" lib
+    install -D -m 0755 "$bin" "$stage$dest"
+    # ldd prints "name => /path (addr)" for libraries and "/lib64/ld-linux... (addr)" for the loader.
+    while read -r lib; do
+        [[ -n "$lib" ]] || continue
+        install -D -m 0755 "$lib" "$stage$lib"
+    done < <(ldd "$bin" | awk '/=> \// { print $3 } /^\s*\/[^ ]+ \(/ { print $1 }')
+    # Not every ldd output names the loader the binary asks for: put it where PT_INTERP says.
+    local interp
+    interp="$(readelf -l "$bin" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')"
+    [[ -z "$interp" || -e "$stage$interp" ]] || install -D -m 0755 "$(readlink -f "$interp")" "$stage$interp"
+}
+
 kernel_image() {
     local f
     for f in "$CACHE"/kernel/root/boot/vmlinuz-*; do
@@ -78,7 +110,7 @@ add_module() {
 
 build_initramfs() {
     local out="$CACHE/guest" stamp stage m
-    local inputs=("$TEMPLATES/guest-init.sh" "$TEMPLATES/udhcpc.sh" "$CACHE/bin/vfprobe" /bin/busybox)
+    local inputs=("$TEMPLATES/guest-init.sh" "$TEMPLATES/udhcpc.sh" "$CACHE/bin/vfprobe" /bin/busybox "$CACHE/qemu-ga/root/usr/sbin/qemu-ga")
     stamp="$( (cat "$CACHE/kernel/package" && echo "${GUEST_MODULES[*]}" && cat "${inputs[@]}") | sha256sum | cut -d' ' -f1)"
     [[ -f "$out/initramfs.cpio.gz" && -f "$out/vmlinuz" && "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]] && return 0
     log "building guest initramfs"
@@ -90,6 +122,7 @@ build_initramfs() {
     cp "$TEMPLATES/udhcpc.sh" "$stage/etc/udhcpc.sh"
     cp "$CACHE/bin/vfprobe" "$stage/bin/vfprobe"
     chmod 0755 "$stage/init" "$stage/etc/udhcpc.sh" "$stage/bin/vfprobe"
+    copy_with_libraries "$CACHE/qemu-ga/root/usr/sbin/qemu-ga" "$stage" /usr/sbin/qemu-ga
     # The kernel opens /dev/console for init before anything could mount devtmpfs.
     mknod -m 0600 "$stage/dev/console" c 5 1
     mknod -m 0666 "$stage/dev/null" c 1 3

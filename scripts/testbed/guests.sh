@@ -20,16 +20,17 @@ serial_log() { echo "$CACHE/guests/$1.serial.log"; }
 
 check_name() { [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die "bad guest name '$1' (letters, digits, _ . -)"; }
 
-# Parse NAME [--mac MAC] [--host HOST] into G_NAME, G_MAC, G_HOST.
+# Parse NAME [--mac MAC] [--host HOST] [--no-vf-driver] into G_NAME, G_MAC, G_HOST, G_CMDLINE.
 parse_guest_args() {
     G_NAME="${1:-}"
     [[ -n "$G_NAME" && "$G_NAME" != --* ]] || die "missing guest NAME"
     shift
     check_name "$G_NAME"
-    G_MAC="" G_HOST="hostA"
+    G_MAC="" G_HOST="hostA" G_CMDLINE="$GUEST_CMDLINE"
     while (($#)); do
         case "$1" in
         --mac) G_MAC="${2:?--mac needs a value}" && shift 2 ;;
+        --no-vf-driver) G_CMDLINE+=" vfmigrate.novfdriver" && shift ;;
         --host) G_HOST="${2:?--host needs a value}" && shift 2 ;;
         *) die "unknown option '$1'" ;;
         esac
@@ -51,7 +52,7 @@ cmd_guest_xml() {
     xml="${xml//@MAC@/$G_MAC}"
     xml="${xml//@KERNEL@/$CACHE/guest/vmlinuz}"
     xml="${xml//@INITRD@/$CACHE/guest/initramfs.cpio.gz}"
-    xml="${xml//@CMDLINE@/$GUEST_CMDLINE}"
+    xml="${xml//@CMDLINE@/$G_CMDLINE}"
     xml="${xml//@SERIAL_LOG@/$(serial_log "$G_NAME")}"
     [[ ! "$xml" =~ @[A-Z_]+@ ]] || die "unfilled placeholder in $TEMPLATES/guest-domain.xml"
     # QEMU opens the serial log when the domain starts, from XML we may only print here: its folder must exist.
@@ -80,7 +81,7 @@ cmd_guest_start() {
     [[ -f "$CACHE/guest/initramfs.cpio.gz" ]] || die "guest not built (scripts/testbed.sh install)"
     mkdir -p "$CACHE/guests"
     xmlfile="$CACHE/guests/$name.xml"
-    cmd_guest_xml "$name" --mac "$G_MAC" --host "$host" >"$xmlfile"
+    cmd_guest_xml "$@" >"$xmlfile"
     # A fresh boot gets a fresh log (the previous one is kept as .1); a migrated guest keeps appending.
     log="$(serial_log "$name")"
     [[ -f "$log" ]] && mv -f "$log" "$log.1"

@@ -123,12 +123,15 @@ export interface GuestOptions {
   mac?: string;
   /** Default hostA. */
   host?: TestbedHost;
+  /** A guest without its VF's driver: the primary never joins the failover (its agent shows 2 interfaces). */
+  noVfDriver?: boolean;
 }
 
 function guestArgs(name: string, opts: GuestOptions): string[] {
   const args = [name];
   if (opts.mac) args.push('--mac', opts.mac);
   if (opts.host) args.push('--host', opts.host);
+  if (opts.noVfDriver) args.push('--no-vf-driver');
   return args;
 }
 

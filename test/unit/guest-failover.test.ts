@@ -18,16 +18,17 @@ import { modelHostServices } from '../../src/workers/model-host-services.js';
 const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
 const MAC = '52:54:00:6b:3c:58';
 
-/** `virsh domifaddr --source agent` as libvirt's cmdDomIfAddr prints it, for a guest with one failover pair. */
+/** `virsh domifaddr --source agent` on the testbed (libvirt 9.0, qemu-ga 7.2 in the guest): net_failover's eth0/eth1/eth2. */
 const DOMIFADDR = [
   ' Name       MAC address          Protocol     Address',
   '-------------------------------------------------------------------------------',
   ' lo         00:00:00:00:00:00    ipv4         127.0.0.1/8',
   ' -          -                    ipv6         ::1/128',
-  ` eth0       ${MAC}    ipv4         192.168.122.40/24`,
-  ` -          -                    ipv6         fe80::5054:ff:fe6b:3c58/64`,
-  ` eth1       ${MAC.toUpperCase()}    N/A          N/A`,
-  ` enp7s0     ${MAC}    N/A          N/A`,
+  ` eth0       ${MAC}    ipv4         10.0.2.15/24`,
+  ' -          -                    ipv6         fec0::5054:ff:fe6b:3c58/64',
+  ' -          -                    ipv6         fe80::5054:ff:fe6b:3c58/64',
+  ` eth1       ${MAC}    N/A          N/A`,
+  ` eth2       ${MAC}    ipv6         fe80::5054:ff:fe6b:3c58/64`,
   '',
 ].join('\n');
 
@@ -37,7 +38,7 @@ void describe('the guest agent view of net_failover', () => {
       { name: 'lo', mac: '00:00:00:00:00:00' },
       { name: 'eth0', mac: MAC },
       { name: 'eth1', mac: MAC },
-      { name: 'enp7s0', mac: MAC },
+      { name: 'eth2', mac: MAC },
     ]);
     // -q drops the header; a name with spaces and a MAC-looking word stays one name; no MAC column is no MAC.
     const hostile = ` a ${MAC} b    ${MAC}    N/A          N/A\n noaddr     00-00                ipv4         10.0.0.1/8\n`;
@@ -51,7 +52,7 @@ void describe('the guest agent view of net_failover', () => {
   void it('needs each teamed MAC on three interfaces: master, standby and VF', () => {
     const guest = parseGuestInterfaces(DOMIFADDR);
     assert.deepEqual(incompleteFailovers(failoverViews(guest, [MAC])), []);
-    const noVf = guest.filter((i) => i.name !== 'enp7s0');
+    const noVf = guest.filter((i) => i.name !== 'eth2');
     const [broken] = incompleteFailovers(failoverViews(noVf, [MAC, '52:54:00:00:00:02']));
     assert.equal(broken && describeFailover(broken), `${MAC} on 2 interfaces (eth0, eth1)`);
     assert.equal(incompleteFailovers(failoverViews(noVf, [MAC, '52:54:00:00:00:02'])).length, 2);
