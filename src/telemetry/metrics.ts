@@ -5,8 +5,8 @@
  * imports this file too.
  *
  * They are recorded through the Temporal SDK's metric meter, so they come out of the same endpoint as the
- * SDK's own (`temporal_…`), with the labels the SDK adds: `namespace` and `task_queue`, and
- * `workflow_type` or `activity_type` for what a workflow or an activity records.
+ * SDK's own (`temporal_…`), with the labels the SDK adds, in its spelling: `namespace` and `taskQueue`,
+ * and `workflowType` or `activityType` for what a workflow or an activity records.
  */
 import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter } from '@temporalio/common';
 
