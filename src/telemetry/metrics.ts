@@ -64,7 +64,7 @@ export const metrics = {
     name: 'vfmigrate_step_duration_seconds',
     kind: 'histogram',
     unit: 's',
-    help: "How long each plan step took, by step id, plan and result (completed or failed, after the step's retries).",
+    help: "How long each plan step took, by step id, plan and result (completed, failed after the step's retries, or cancelled).",
     labels: ['step', 'plan', 'result'],
     from: 'control worker',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],

@@ -131,7 +131,7 @@ class MigrationRun {
       recordStep(this.req.plan.name, step.id, 'completed', this.tracker.get(step.id).durationMs);
     } catch (err) {
       this.tracker.fail(step.id, describeFailure(err, this.queueOf(step)));
-      recordStep(this.req.plan.name, step.id, 'failed', this.tracker.get(step.id).durationMs);
+      recordStep(this.req.plan.name, step.id, wf.isCancellation(err) ? 'cancelled' : 'failed', this.tracker.get(step.id).durationMs);
       // A failed step may have acted before failing (an unplug that completed after its deadline):
       // its compensation is idempotent, so run it too.
       if (step.compensate && !wf.isCancellation(err)) this.undo.push({ step, compensate: step.compensate });

@@ -9,7 +9,7 @@ import type { MigrationReport } from './migration-types.js';
  * it issues no command, so recorded histories replay unchanged.
  */
 
-export function recordStep(plan: string, step: string, result: 'completed' | 'failed', durationMs: number | undefined): void {
+export function recordStep(plan: string, step: string, result: 'completed' | 'failed' | 'cancelled', durationMs: number | undefined): void {
   if (durationMs === undefined) return;
   histogram(wf.metricMeter, metrics.stepDuration).record(seconds(durationMs), { step, plan, result });
 }

@@ -177,7 +177,7 @@ void describe('Prometheus scrapes the workers during real runs', () => {
     // Seconds, not milliseconds: the model's migration takes 4 s.
     await expectValue(`vfmigrate_step_duration_seconds_count{${ours}, step="migrate", plan="${plan}", result="completed"}`, 2);
     await expectValue(`vfmigrate_step_duration_seconds_sum{${ours}, step="migrate", plan="${plan}", result="completed"} / 2`, (v) => v >= 3 && v < 600);
-    await expectValue(`vfmigrate_step_duration_seconds_count{${ours}, step="migrate", plan="${plan}", result="failed"}`, 1);
+    await expectValue(`vfmigrate_step_duration_seconds_count{${ours}, step="migrate", plan="${plan}", result="cancelled"}`, 1);
 
     // Recorded by the source's host worker when the cancel aborted the job.
     const [abort] = await waitFor('the abort counted', async () => {
