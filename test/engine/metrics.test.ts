@@ -35,6 +35,7 @@ void describe('Prometheus scrapes the workers during real runs', () => {
   let workerOutput = '';
 
   before(async () => {
+    await execa('prometheus', ['--version']).catch((err: unknown) => assert.fail(`this test runs Debian's prometheus (apt-get install prometheus; scripts/setup.sh does): ${String(err)}`));
     temporal = await testTemporal();
     dir = await mkdtemp(path.join(tmpdir(), 'vfm-metrics-'));
     prefix = `mx${Date.now()}`;
