@@ -24,6 +24,14 @@ echo "== Temporal CLI"
 scripts/build-temporal-cli.sh
 echo "== Temporal Python SDK (the tests run docs/examples against the dev server)"
 scripts/python-sdk.sh
+echo "== Prometheus (the metrics tests run Debian's prometheus and promtool; its own service is not used)"
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  apt=(apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 prometheus)
+  "${apt[@]}" >/dev/null || { apt-get update -o DPkg::Lock::Timeout=600 >/dev/null && "${apt[@]}" >/dev/null; } \
+    || { echo "error: could not install prometheus (apt-get install prometheus): the metrics tests need it" >&2; exit 1; }
+  # The package enables a system-wide Prometheus on :9090 (every interface): the tests start their own.
+  if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi
+fi
 if [ "${VFMIGRATE_SKIP_TESTBED:-0}" != 1 ]; then
   echo "== libvirt testbed (packages, kernel, guest)"
   scripts/testbed.sh install

@@ -5,6 +5,7 @@ import { libvirtUriProblem } from '../config/libvirt-uri.js';
 import { InputError, PreflightError } from '../errors.js';
 import { VmNotFoundError } from '../hypervisor/errors.js';
 import type { MigrationProgress, VmDescription } from '../hypervisor/hypervisor.js';
+import { countConvergenceAction } from '../telemetry/metrics.js';
 import { migrationProgressSignal } from '../temporal/migration-progress-signal.js';
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
@@ -37,8 +38,10 @@ export const migrate = defineActivity({
     // just stops this attempt: libvirt keeps migrating and the next attempt follows the same job.
     const detached = new Promise<never>((_, reject) => {
       ctx.cancelled.catch((err: unknown) => {
-        if (ctx.cancellationDetails?.cancelRequested) abort.abort();
-        else reject(err instanceof Error ? err : new Error(String(err)));
+        if (ctx.cancellationDetails?.cancelRequested) {
+          abort.abort();
+          countConvergenceAction(ctx.metricMeter, 'abort', host.name);
+        } else reject(err instanceof Error ? err : new Error(String(err)));
       });
     });
     try {

@@ -31,6 +31,8 @@ export interface PoolStatus {
   reservedMemoryMiB: number;
   /** VMs booked to arrive here and not yet attached. */
   incoming: number;
+  /** VFs held by VMs on this host, as booked. */
+  attached: number;
 }
 
 /**
@@ -264,6 +266,7 @@ export class VfPool {
       free: vfs.filter((v) => !booked.has(v.id)).length,
       reservedMemoryMiB: sumReserved(bookings),
       incoming: bookings.filter((b) => b.state === 'reserved').length,
+      attached: bookings.filter((b) => b.state === 'attached').length,
     };
   }
 }

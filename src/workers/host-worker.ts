@@ -1,8 +1,11 @@
+import type { MetricMeter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
 import { hostQueue } from '../temporal/names.js';
+import { hostLogger } from './host-logger.js';
+import { VfPoolGauges } from './vf-pool-gauges.js';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -12,6 +15,8 @@ export interface HostWorkerOptions {
   identity?: string;
   /** How long in-flight activities get on shutdown before they are told to stop (a migration job is not aborted). */
   shutdownGraceTime?: string;
+  /** Where the host's VF pool gauges go (the runtime's meter when metrics are served); none: not read for them. */
+  metrics?: MetricMeter;
 }
 
 /**
@@ -21,6 +26,7 @@ export interface HostWorkerOptions {
 export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
   const vfs = opts.host.vfs;
   await vfs.open();
+  const gauges = opts.metrics ? new VfPoolGauges(vfs, opts.metrics, hostLogger) : null;
   let worker: Worker;
   try {
     worker = await Worker.create({
@@ -31,6 +37,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
       maxHeartbeatThrottleInterval: '1s',
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
+      // Bookings and releases happen in activities: the pool's gauges are read again after each one.
+      ...(gauges ? { interceptors: { activity: [() => ({ inbound: { execute: (input, next) => next(input).finally(() => gauges.refresh()) } })] } } : {}),
       ...(opts.identity ? { identity: opts.identity } : {}),
     });
   } catch (err) {
@@ -39,6 +47,12 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
   }
   // The SDK has no shutdown hook; run() ends once the worker has drained, which is when the ledger is free.
   const run = worker.run.bind(worker);
-  worker.run = () => run().finally(() => vfs.close());
+  worker.run = () => {
+    gauges?.start();
+    return run().finally(async () => {
+      await gauges?.stop();
+      await vfs.close();
+    });
+  };
   return worker;
 }

@@ -21,6 +21,7 @@ import type { migrateVm } from './migrate-vm.js';
 import { migrationStartOptions } from './migration-start.js';
 import { runPlan } from './run-plan.js';
 import { reportInFailure } from './report-in-failure.js';
+import { publishEvacuationProgress, recordEvacuationEnd } from './run-metrics.js';
 import type { MigrationReport, RunRequest } from './migration-types.js';
 
 /**
@@ -339,6 +340,7 @@ class Evacuation {
     } (${this.outcome})`;
     const report: EvacuationReport = { ...this.progress(), outcome: this.outcome, message };
     this.publishState();
+    recordEvacuationEnd(this.outcome);
     wf.upsertMemo({ report });
     if (this.outcome === 'completed') return report;
     if (this.outcome === 'cancelled') throw new wf.CancelledFailure(message, [report]);
@@ -361,6 +363,7 @@ class Evacuation {
       { key: EvacuationState, value: state },
     ]);
     const c = this.counts();
+    publishEvacuationProgress(this.req.host, c, this.outcome !== null);
     wf.setCurrentDetails(
       `**Evacuating ${this.req.host}** (policy ${this.req.policyName}): ${state}\n\n` +
         `${c.migrated} migrated · ${c.migrating} migrating · ${c.pending + c.waiting} waiting · ${c.failed} failed · ${c.degraded} degraded · ${c.skipped} skipped · ${c.unplaceable} unplaceable` +

@@ -20,6 +20,7 @@ import {
   type StepError,
 } from './migration-types.js';
 import { runPlan } from './run-plan.js';
+import { recordMigrationEnd, recordStep } from './run-metrics.js';
 import { StepTracker } from './step-tracker.js';
 
 /**
@@ -127,8 +128,10 @@ class MigrationRun {
       const patch = await this.call(step, step.id);
       this.facts = { ...this.facts, ...patch };
       this.tracker.complete(step.id);
+      recordStep(this.req.plan.name, step.id, 'completed', this.tracker.get(step.id).durationMs);
     } catch (err) {
       this.tracker.fail(step.id, describeFailure(err, this.queueOf(step)));
+      recordStep(this.req.plan.name, step.id, wf.isCancellation(err) ? 'cancelled' : 'failed', this.tracker.get(step.id).durationMs);
       // A failed step may have acted before failing (an unplug that completed after its deadline):
       // its compensation is idempotent, so run it too.
       if (step.compensate && !wf.isCancellation(err)) this.undo.push({ step, compensate: step.compensate });
@@ -250,6 +253,7 @@ class MigrationRun {
       vfBackInGuestMs: this.facts.guestVf?.backInGuestMs ?? null,
     };
     this.publishDetails(message);
+    recordMigrationEnd(report, phaseOf[outcome]);
     // Kept in the memo too: a cancelled run's failure carries no details, and the memo outlives workers.
     wf.upsertMemo({ report });
     if (outcome === 'migrated') return report;

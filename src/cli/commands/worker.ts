@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { Runtime, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
 import { connectWorker } from '../../config/connection.js';
+import { metricsAddress, metricsAddressVariable } from '../../config/metrics-address.js';
 import { InputError } from '../../errors.js';
 import { createControlWorker } from '../../workers/control-worker.js';
 import { createHostWorker } from '../../workers/host-worker.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 import { modelFleetHosts } from '../../workers/model-fleet-hosts.js';
+import { installWorkerRuntime } from '../../workers/worker-runtime.js';
 import { loadSettings } from '../context.js';
 import { consoleOutput, counted } from '../output.js';
 
@@ -15,10 +17,14 @@ interface WorkerOptions {
   host?: string;
   hosts?: string;
   model?: string;
+  metrics?: string;
 }
 
-/** Runs the requested workers in this process until SIGINT/SIGTERM, then drains them. */
-export async function runWorkers(opts: WorkerOptions): Promise<number> {
+/**
+ * Runs the requested workers in this process until SIGINT/SIGTERM, then drains them. `served`: where the
+ * runtime serves metrics (installed with it), or null.
+ */
+export async function runWorkers(opts: WorkerOptions, served: string | null): Promise<number> {
   if (!opts.control && !opts.host && !opts.model) {
     throw new InputError('say which worker to run: --control, --host NAME --hosts FILE, or --model FILE (add --control to run it alongside)');
   }
@@ -28,14 +34,16 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   const host = opts.host ? await openHost(opts.host, opts.hosts) : null;
   const connection = await connectWorker(settings);
   const common = { connection, namespace: settings.namespace, queuePrefix: settings.queuePrefix };
+  const metrics = served ? Runtime.instance().metricMeter : undefined;
   const workers: Worker[] = [];
   if (opts.control) workers.push(await createControlWorker(common));
-  if (host) workers.push(await createHostWorker({ ...common, host }));
+  if (host) workers.push(await createHostWorker({ ...common, host, metrics }));
   if (opts.model) {
     const { config, hosts } = await modelFleetHosts(opts.model);
-    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h }));
+    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, metrics }));
     consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
+  if (served) consoleOutput.out(`metrics: http://${served}/metrics`);
   consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
@@ -61,9 +69,11 @@ export function registerWorkerCommand(program: Command, exit: (code: number) => 
     .option('--host <name>', "run this host's worker (its activities, on its own task queue)")
     .option('--hosts <file>', 'host config file (YAML) describing the host: libvirt URI, migration URI, VF pool, host networking')
     .option('--model <file>', 'run every host of a MODEL fleet file (in-memory hypervisors, for trying vfmigrate without libvirt)')
+    .option('--metrics <ip:port>', `serve Prometheus metrics at http://IP:PORT/metrics (default: $${metricsAddressVariable}; unset: off)`)
     .action(async (opts: WorkerOptions) => {
-      Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
-      exit(await runWorkers(opts));
+      const served = metricsAddress(opts.metrics);
+      installWorkerRuntime({ shutdownSignals: ['SIGINT', 'SIGTERM'] }, served);
+      exit(await runWorkers(opts, served));
       // Drained: an activity cut short by the shutdown may leave its migration's follower running (the job
       // itself is libvirt's, and the next attempt follows it). Waiting for it would hold the stop for as long
       // as the migration lasts, past any service manager's stop timeout.
