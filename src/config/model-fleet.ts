@@ -20,7 +20,16 @@ export const modelFleetSchema = z.strictObject({
           name: z.string().regex(hostNamePattern, { message: 'expected a host name (letters, digits, . _ -)' }),
           vfs: z.int().min(0),
           memoryMiB: z.int().positive().default(262_144),
-          vms: z.array(z.strictObject({ name: z.string().regex(vmNamePattern), memoryMiB: z.int().positive().default(2048) })).default([]),
+          vms: z
+            .array(
+              z.strictObject({
+                name: z.string().regex(vmNamePattern),
+                memoryMiB: z.int().positive().default(2048),
+                /** Teamed pairs (standby + VF each); each needs a VF of its host. */
+                pairs: z.int().min(1).max(8).default(1),
+              }),
+            )
+            .default([]),
         }),
       )
       .min(1),

@@ -19,6 +19,7 @@ import {
   type RunRequest,
   type StepError,
 } from './migration-types.js';
+import { pairReports } from './pair-report.js';
 import { runPlan } from './run-plan.js';
 import { StepTracker } from './step-tracker.js';
 
@@ -248,6 +249,8 @@ class MigrationRun {
       downtimeMs: moved?.downtimeMs ?? null,
       vf: { source: this.facts.vm?.primary?.vf?.id ?? null, destination: this.facts.reservedVf?.id ?? null },
     };
+    const pairs = pairReports(this.facts);
+    if (pairs) report.pairs = pairs;
     this.publishDetails(message);
     // Kept in the memo too: a cancelled run's failure carries no details, and the memo outlives workers.
     wf.upsertMemo({ report });

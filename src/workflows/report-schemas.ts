@@ -61,6 +61,20 @@ export const migrationReportSchema = z
     failedStep: z.strictObject({ id: z.string(), activity: z.string(), error: stepError }).nullable(),
     downtimeMs: z.number().nullable(),
     vf: z.strictObject({ source: z.string().nullable(), destination: z.string().nullable() }),
+    pairs: z
+      .array(
+        z.strictObject({
+          standby: z.string(),
+          primary: z.string().nullable(),
+          mac: z.string(),
+          form: z.enum(['interface', 'hostdev']),
+          vf: z.strictObject({ source: z.string().nullable(), destination: z.string().nullable() }),
+          detachMs: z.number().nullable(),
+          attachMs: z.number().nullable(),
+        }),
+      )
+      .optional()
+      .meta({ description: 'each teamed pair: aliases, MAC, VFs on both hosts, unplug and plug times' }),
   })
   .meta({
     id: 'MigrationReport',
