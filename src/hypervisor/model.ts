@@ -143,7 +143,7 @@ export class ModelFleet {
    * A correctly teamed, running VM with `pairs` teamed pairs (default 1), each holding the next VF nobody on
    * that host holds. Pair i: standby `ua-backup<i>`, primary `ua-primary<i>`, MAC modelPairMac(mac, i).
    */
-  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string; pairs?: number }): ModelVm {
+  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string; pairs?: number; form?: 'interface' | 'hostdev' }): ModelVm {
     const h = this.state(host);
     const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
     const count = vm.pairs ?? 1;
@@ -160,7 +160,7 @@ export class ModelFleet {
         const pairMac = modelPairMac(mac, i);
         return [
           standbyNic(pairMac, 'down', pair.standby, 2 * i + 2),
-          primaryNic({ alias: pair.primary, mac: pairMac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: pair.standby }, 2 * i + 1),
+          primaryNic({ alias: pair.primary, mac: pairMac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: pair.standby, form: vm.form ?? 'interface' }, 2 * i + 1),
         ];
       }),
     };
@@ -405,17 +405,19 @@ function standbyNic(mac: string, link: 'up' | 'down', alias = modelStandbyAlias,
   return { alias, type: 'bridge', model: 'virtio', mac, link, teaming: { type: 'persistent' }, hostPciAddress: null, network: null, guestSlot: { busController: 'pcie-root-port', bus } };
 }
 
+/** The primary as libvirt would describe it: a plain `<hostdev>` (form hostdev) has no MAC in its XML. */
 function primaryNic(p: PrimarySpec, bus: number): NetInterface {
   return {
     alias: p.alias,
     type: 'hostdev',
     model: null,
-    mac: p.mac,
+    mac: p.form === 'hostdev' ? null : p.mac,
     link: 'up',
     teaming: { type: 'transient', persistent: p.standbyAlias },
     hostPciAddress: p.vf.pciAddress ?? null,
     network: null,
     guestSlot: { busController: 'pcie-root-port', bus },
+    ...(p.form === 'hostdev' ? { form: 'hostdev' as const } : {}),
   };
 }
 

@@ -79,6 +79,30 @@ void describe('a VM with two teamed pairs (model hypervisors, real Temporal)', (
     }
   });
 
+  void it('VFs teamed as plain <hostdev>s come back as <hostdev>s, each given its pair\'s MAC through the PF first', async () => {
+    const netB = new ModelHostNetwork('hostB');
+    const env = await new ModelEnv(temporal, [
+      { name: 'hostA', vfs: 2, vms: [{ name: 'vm-2h', pairs: 2, form: 'hostdev' }] },
+      { name: 'hostB', vfs: 2, network: netB },
+    ]).start();
+    try {
+      const mac0 = env.fleet.vm('vm-2h')!.interfaces[0]!.mac!;
+      const run = await env.migrate('vm-2h', 'hostA', 'hostB');
+      const report = await migrationReport(run.handle);
+      assert.equal(report.outcome, 'migrated', report.message);
+      const primaries = env.fleet.vm('vm-2h')!.interfaces.filter((i) => i.type === 'hostdev');
+      assert.deepEqual(primaries.map((p) => [p.alias, p.form, p.mac, p.hostPciAddress]), [
+        ['ua-primary0', 'hostdev', null, env.fleet.vfAddresses('hostB')[0]],
+        ['ua-primary1', 'hostdev', null, env.fleet.vfAddresses('hostB')[1]],
+      ]);
+      assert.deepEqual(report.pairs?.map((p) => p.form), ['hostdev', 'hostdev']);
+      // A <hostdev> carries no MAC: the destination's PF gave each VF its pair's MAC before the plug.
+      assert.deepEqual(netB.log, [`setVfMac hostB-pf0 vf 0 mac ${mac0}`, `setVfMac hostB-pf0 vf 1 mac ${modelPairMac(mac0, 1)}`]);
+    } finally {
+      await env.shutdown();
+    }
+  });
+
   void it("a fault on the second pair's attach after the pivot ends DEGRADED, naming that pair; the first pair is in place", async () => {
     const env = await new ModelEnv(temporal, [
       { name: 'hostA', vfs: 2, vms: [{ name: 'vm-2d', pairs: 2 }] },
