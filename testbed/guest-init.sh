@@ -50,6 +50,13 @@ find_masters() {
     done | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
+# How many words: no wc, whose padding differs between implementations.
+count_words() {
+    # shellcheck disable=SC2086 # split on purpose
+    set -- $1
+    echo $#
+}
+
 # A master's slaves as vfprobe names them: standby (virtio_net), primary (anything else), both, or none.
 team_slaves() {
     standby="" primary=""
@@ -84,9 +91,9 @@ if [ "$pairs" -eq 0 ]; then
 else
     masters=""
     i=0
-    while [ "$(echo "$masters" | wc -w)" -lt "$pairs" ]; do
+    while [ "$(count_words "$masters")" -lt "$pairs" ]; do
         masters="$(find_masters || true)"
-        [ "$(echo "$masters" | wc -w)" -ge "$pairs" ] && break
+        [ "$(count_words "$masters")" -ge "$pairs" ] && break
         i=$((i + 1))
         # Not teamed (e.g. a NIC without its <teaming> element): say so loudly, keep looking.
         if [ $((i % 50)) -eq 0 ]; then
