@@ -12,9 +12,12 @@
 #   install                                  packages, kernel, guest initramfs, helper binaries (idempotent)
 #   up | down | status                       start / stop both hosts; status exits 0 only when both are up
 #   stop-host|start-host|restart-host HOST   one libvirtd (its guests keep running while it is down)
-#   guest-xml NAME [--mac MAC] [--host HOST] print the guest domain XML
-#   guest-start NAME [--host HOST] [--mac MAC] [--no-vf-driver]  define + start the guest on HOST (default hostA);
-#                                            --no-vf-driver: the guest never binds its VF (failover incomplete)
+#   guest-xml NAME [--mac MAC] [--host HOST] [--shape SHAPE]  print the guest domain XML
+#   guest-start NAME [--host HOST] [--mac MAC] [--shape SHAPE] [--no-vf-driver]  define + start the guest on HOST
+#     (default hostA); --no-vf-driver: the guest never binds its VF (its failover stays incomplete)
+#     SHAPE: one-pair (default: a virtio standby teamed with an e1000e standing in for the VF),
+#            two-pairs (two such pairs; the second pair's MAC is MAC with its last byte plus 1),
+#            plain (one virtio NIC, no stand-in VF, no teaming)
 set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true # '&' in ${var//pat/repl} must stay literal (bash 5.2)
 

@@ -29,9 +29,12 @@
  *              blackout over a window is therefore the max of maxgap_ms over its reports.
  *
  * Topology: every 100 ms the probe scans /sys/class/net. The failover master is the netdev the others name
- * in their `master` link; a slave whose device is bound to virtio_net is the standby, any other slave is the
+ * in their `master` link (with several, the lowest-named one: the guest's /init reports the others); a slave whose device is bound to virtio_net is the standby, any other slave is the
  * primary (the e1000e standing in for the VF). A netdevs line is printed whenever that picture changes
  * (names, address, slaves, slave operstate).
+ *
+ * Usage: vfprobe [TARGET [PLAIN_IF]]. PLAIN_IF: a guest without a failover team, whose address is on that
+ * interface (the netdevs and ready lines then say master=none with its address).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -134,6 +137,9 @@ static void master_addr(const char *ifname, char *out, size_t len) {
     freeifaddrs(ifa_list);
 }
 
+/* A plain guest (vfm.pairs=0) has no failover master: its one NIC, named by argv[2], holds the address. */
+static const char *plain_if;
+
 static void scan_topology(struct topology *t) {
     memset(t, 0, sizeof *t);
     snprintf(t->master, sizeof t->master, "none");
@@ -148,7 +154,14 @@ static void scan_topology(struct topology *t) {
         char path[PATH_MAX], master[IFNAMSIZ + 1], driver[64];
         snprintf(path, sizeof path, "/sys/class/net/%s/master", e->d_name);
         if (read_link_base(path, master, sizeof master) < 0) continue; /* not a slave */
-        snprintf(t->master, sizeof t->master, "%s", master);
+        /* A guest with several teams (vfm.pairs=2): follow the lowest-named master, the one /init addressed. */
+        int order = strcmp(t->master, "none") == 0 ? -1 : strcmp(master, t->master);
+        if (order > 0) continue;
+        if (order < 0) {
+            snprintf(t->master, sizeof t->master, "%s", master);
+            snprintf(t->standby, sizeof t->standby, "none");
+            snprintf(t->primary, sizeof t->primary, "none");
+        }
         snprintf(path, sizeof path, "/sys/class/net/%s/device/driver", e->d_name);
         if (read_link_base(path, driver, sizeof driver) < 0) driver[0] = '\0';
         if (strcmp(driver, "virtio_net") == 0) {
@@ -161,6 +174,7 @@ static void scan_topology(struct topology *t) {
     }
     closedir(d);
     if (strcmp(t->master, "none") != 0) master_addr(t->master, t->addr, sizeof t->addr);
+    else if (plain_if) master_addr(plain_if, t->addr, sizeof t->addr);
 }
 
 static void print_topology(int64_t t_ms, const struct topology *t) {
@@ -258,6 +272,7 @@ static void expire(struct probe_state *s, int64_t t) {
 
 int main(int argc, char **argv) {
     const char *target = argc > 1 ? argv[1] : "10.0.2.2";
+    plain_if = argc > 2 ? argv[2] : NULL;
     setvbuf(stdout, NULL, _IONBF, 0);
 
     struct sockaddr_in dst = { .sin_family = AF_INET };

@@ -20,21 +20,83 @@ serial_log() { echo "$CACHE/guests/$1.serial.log"; }
 
 check_name() { [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die "bad guest name '$1' (letters, digits, _ . -)"; }
 
-# Parse NAME [--mac MAC] [--host HOST] [--no-vf-driver] into G_NAME, G_MAC, G_HOST, G_CMDLINE.
+# Pair N's MAC (N from 0): MAC with its last byte plus N, modulo 256 (the model's rule too), so each
+# pair of a two-pair guest has its own MAC and the same guest always gets the same ones.
+pair_mac() {
+    local mac="$1" n="$2"
+    printf '%s%02x\n' "${mac%??}" $(((16#${mac: -2} + n) % 256))
+}
+
+# How many teamed pairs a shape has; the guest's /init reads it from the kernel command line (vfm.pairs).
+shape_pairs() {
+    case "$1" in
+    plain) echo 0 ;;
+    one-pair) echo 1 ;;
+    two-pairs) echo 2 ;;
+    *) die "bad shape '$1' (expected plain, one-pair or two-pairs)" ;;
+    esac
+}
+
+# One teamed pair: the virtio standby on root port 2N+1, the e1000e standing in for the VF on port 2N+2.
+pair_nics() {
+    local n="$1" mac="$2"
+    cat <<EOF
+    <interface type='user'>
+      <mac address='$mac'/>
+      <model type='virtio'/>
+      <link state='down'/>
+      <teaming type='persistent'/>
+      <alias name='ua-backup$n'/>
+      <rom enabled='no'/>
+      <address type='pci' domain='0x0000' bus='$(printf '0x%02x' $((2 * n + 1)))' slot='0x00' function='0x0'/>
+    </interface>
+    <interface type='user'>
+      <mac address='$mac'/>
+      <model type='e1000e'/>
+      <alias name='ua-primary$n'/>
+      <rom enabled='no'/>
+      <address type='pci' domain='0x0000' bus='$(printf '0x%02x' $((2 * n + 2)))' slot='0x00' function='0x0'/>
+    </interface>
+EOF
+}
+
+# The guest's network devices for G_SHAPE: a plain virtio NIC, or one pair per shape_pairs.
+guest_nics() {
+    local pairs n
+    pairs="$(shape_pairs "$G_SHAPE")"
+    if ((pairs == 0)); then
+        cat <<EOF
+    <interface type='user'>
+      <mac address='$G_MAC'/>
+      <model type='virtio'/>
+      <alias name='ua-net0'/>
+      <rom enabled='no'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </interface>
+EOF
+        return
+    fi
+    for ((n = 0; n < pairs; n++)); do pair_nics "$n" "$(pair_mac "$G_MAC" "$n")"; done
+}
+
+# Parse NAME [--mac MAC] [--host HOST] [--shape SHAPE] [--no-vf-driver] into G_NAME, G_MAC, G_HOST, G_SHAPE,
+# G_NOVFDRIVER.
 parse_guest_args() {
     G_NAME="${1:-}"
     [[ -n "$G_NAME" && "$G_NAME" != --* ]] || die "missing guest NAME"
     shift
     check_name "$G_NAME"
-    G_MAC="" G_HOST="hostA" G_CMDLINE="$GUEST_CMDLINE"
+    G_MAC="" G_HOST="hostA" G_SHAPE="one-pair" G_NOVFDRIVER=""
     while (($#)); do
         case "$1" in
         --mac) G_MAC="${2:?--mac needs a value}" && shift 2 ;;
-        --no-vf-driver) G_CMDLINE+=" vfmigrate.novfdriver" && shift ;;
+        --no-vf-driver) G_NOVFDRIVER=1 && shift ;;
         --host) G_HOST="${2:?--host needs a value}" && shift 2 ;;
+        --shape) G_SHAPE="${2:?--shape needs a value}" && shift 2 ;;
         *) die "unknown option '$1'" ;;
         esac
     done
+    shape_pairs "$G_SHAPE" >/dev/null
     host_ip "$G_HOST" >/dev/null
     G_MAC="${G_MAC:-$(default_mac "$G_NAME")}"
     G_MAC="${G_MAC,,}"
@@ -44,15 +106,20 @@ parse_guest_args() {
 cmd_guest_xml() {
     parse_guest_args "$@"
     [[ "$CACHE" =~ ^[A-Za-z0-9/_.+-]+$ ]] || die "cache path '$CACHE' has characters that would need XML escaping"
-    local xml
+    local xml nics cmdline="$GUEST_CMDLINE"
     xml="$(cat "$TEMPLATES/guest-domain.xml")"
+    # The default shape's command line stays as it always was: /init reads a missing vfm.pairs as 1.
+    [[ "$G_SHAPE" == one-pair ]] || cmdline+=" vfm.pairs=$(shape_pairs "$G_SHAPE")"
+    [[ -z "$G_NOVFDRIVER" ]] || cmdline+=" vfmigrate.novfdriver"
+    nics="$(guest_nics)"
     xml="${xml//@DOMAIN_TYPE@/$(domain_type)}"
     xml="${xml//@NAME@/$G_NAME}"
     xml="${xml//@DESCRIPTION@/created on $G_HOST}"
     xml="${xml//@MAC@/$G_MAC}"
     xml="${xml//@KERNEL@/$CACHE/guest/vmlinuz}"
     xml="${xml//@INITRD@/$CACHE/guest/initramfs.cpio.gz}"
-    xml="${xml//@CMDLINE@/$G_CMDLINE}"
+    xml="${xml//@CMDLINE@/$cmdline}"
+    xml="${xml//@NICS@/$nics}"
     xml="${xml//@SERIAL_LOG@/$(serial_log "$G_NAME")}"
     [[ ! "$xml" =~ @[A-Z_]+@ ]] || die "unfilled placeholder in $TEMPLATES/guest-domain.xml"
     # QEMU opens the serial log when the domain starts, from XML we may only print here: its folder must exist.
@@ -93,5 +160,5 @@ cmd_guest_start() {
     done
     vsh "$host" define "$xmlfile" >/dev/null
     vsh "$host" start "$name" >/dev/null
-    log "$name started on $host ($(domain_type), MAC $G_MAC), serial log $log"
+    log "$name started on $host ($(domain_type), $G_SHAPE, MAC $G_MAC), serial log $log"
 }

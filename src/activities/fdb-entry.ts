@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { HostNetwork } from '../network/host-network.js';
 import { defineActivity } from './define.js';
-import { requireFact } from './facts.js';
+import { pairsOf, requireFact } from './facts.js';
+import { forPair } from './pair-failure.js';
 
-/** The bridge FDB entry for the VM's MAC, put in place and taken away by the same step with another change. */
+/** The bridge FDB entry for each pair's MAC, put in place and taken away by the same step with another change. */
 function fdbEntryActivity(name: string, summary: string, change: (network: HostNetwork, mac: string) => Promise<void>) {
   return defineActivity({
     name,
@@ -15,7 +16,10 @@ function fdbEntryActivity(name: string, summary: string, change: (network: HostN
     onlyIf: 'fdb',
     async run({ host, input }) {
       if (!host.network.managesFdb) return {};
-      await change(host.network, requireFact(input.facts, 'vm', 'preflightSource').standby.mac);
+      const pairs = pairsOf(requireFact(input.facts, 'vm', 'preflightSource'));
+      for (const [i, pair] of pairs.entries()) {
+        await forPair(i, pairs.length, { standby: pair.standby.alias }, () => change(host.network, pair.standby.mac));
+      }
       return {};
     },
   });

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { findTeamingPair } from '../domain/teaming.js';
+import { findPairs } from '../domain/teaming.js';
 import { libvirtUriProblem } from '../config/libvirt-uri.js';
 import { InputError, PreflightError } from '../errors.js';
 import { VmNotFoundError } from '../hypervisor/errors.js';
@@ -75,7 +75,7 @@ async function refuseAttachedPrimary(host: HostServices, vm: string): Promise<vo
     if (err instanceof VmNotFoundError) return; // already gone: migrate() checks it arrived
     throw err;
   }
-  const primary = findTeamingPair(here, host.primaryMode)?.primary;
+  const primary = findPairs(here, host.primaryMode).find((pair) => pair.primary)?.primary;
   if (primary) {
     throw new PreflightError(`${vm} on ${host.name} still has its primary ${primary.alias ?? '(no alias)'} attached; detach the VF before migrating`);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findTeamingPair } from '../domain/teaming.js';
+import { findPairs } from '../domain/teaming.js';
 import { PreflightError } from '../errors.js';
 import { formatFinding, lintDomain } from '../lint/lint.js';
 import { valueOf } from '../util/settled.js';
@@ -28,18 +28,27 @@ export const preflightSource = defineActivity({
     if (valueOf(job)) {
       throw new PreflightError(`${input.vm} on ${host.name} already has a migration job running; wait for it or abort it (virsh domjobabort)`);
     }
-    const pair = findTeamingPair(vm, host.primaryMode);
-    if (!pair?.standby.alias || !pair.standby.mac) {
+    const found = findPairs(vm, host.primaryMode);
+    const standbys = found.map((pair) => ({ alias: pair.standby.alias, mac: pair.standby.mac }));
+    if (!found.length || standbys.some((s) => !s.alias || !s.mac)) {
       throw new PreflightError(`${input.vm} on ${host.name} has no addressable standby (alias and MAC); run \`vfmigrate lint\` on its XML`);
     }
-    const primary = pair.primary?.alias
-      ? { alias: pair.primary.alias, mac: pair.primary.mac ?? pair.standby.mac, vf: await host.vfs.adopt(input.vm, pair.primary.hostPciAddress, input.workflowId) }
-      : null;
-    // Last: libvirt's view holds, so the guest's is what is left to refuse on.
+    // Before any booking: libvirt's view holds, so the guest's is what is left to refuse on.
     const guestView = await checkGuestFailover(host, input.vm, params.guestAgent);
+    // Every pair's VF booked as this VM's in one ledger write, so a rollback puts back exactly those.
+    const attached = found.filter((pair) => pair.primary?.alias);
+    const vfs = attached.length ? await host.vfs.adoptAll(input.vm, attached.map((pair) => pair.primary!.hostPciAddress), input.workflowId) : [];
+    const pairs = found.map((pair, i) => {
+      const standby = standbys[i] as { alias: string; mac: string };
+      const p = pair.primary;
+      if (!p?.alias) return { standby, primary: null };
+      const vf = vfs[attached.indexOf(pair)] ?? null;
+      return { standby, primary: { alias: p.alias, mac: p.mac ?? standby.mac, vf, ...(p.form === 'hostdev' ? { form: 'hostdev' as const } : {}) } };
+    });
+    const [first] = pairs as [(typeof pairs)[number], ...typeof pairs];
     return {
       guestView,
-      vm: { memoryMiB: vm.memoryMiB, standby: { alias: pair.standby.alias, mac: pair.standby.mac }, primary },
+      vm: { memoryMiB: vm.memoryMiB, standby: first.standby, primary: first.primary, pairs },
       source: { host: host.name, network: { vfMac: host.network.managesVfMac, fdb: host.network.managesFdb } },
     };
   },

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { zeroMac } from '../network/host-network.js';
 import { defineActivity } from './define.js';
-import { requireFact, type Facts } from './facts.js';
+import { pairsOf, requireFact, type PairFact } from './facts.js';
+import { forPair } from './pair-failure.js';
 
-/** The MAC the PF holds for the VM's VF on the source: cleared while the VF is away, given back to undo that. */
-function vfMacActivity(name: string, summary: string, macFor: (vm: NonNullable<Facts['vm']>) => string) {
+/** The MAC the PF holds for each of the VM's VFs on the source: cleared while the VF is away, given back to undo that. */
+function vfMacActivity(name: string, summary: string, macFor: (pair: PairFact) => string) {
   return defineActivity({
     name,
     summary,
@@ -15,9 +16,13 @@ function vfMacActivity(name: string, summary: string, macFor: (vm: NonNullable<F
     onlyIf: 'vfMac',
     async run({ host, input }) {
       const vm = requireFact(input.facts, 'vm', 'preflightSource');
-      const vf = vm.primary?.vf;
-      if (!host.network.managesVfMac || vf?.pf === undefined || vf.vfIndex === undefined) return {};
-      await host.network.setVfMac(vf.pf, vf.vfIndex, macFor(vm));
+      if (!host.network.managesVfMac) return {};
+      const pairs = pairsOf(vm);
+      for (const [i, pair] of pairs.entries()) {
+        const vf = pair.primary?.vf;
+        if (vf?.pf === undefined || vf.vfIndex === undefined) continue;
+        await forPair(i, pairs.length, { standby: pair.standby.alias, primary: pair.primary?.alias }, () => host.network.setVfMac(vf.pf!, vf.vfIndex!, macFor(pair)));
+      }
       return {};
     },
   });
@@ -25,12 +30,12 @@ function vfMacActivity(name: string, summary: string, macFor: (vm: NonNullable<F
 
 export const clearVfMac = vfMacActivity(
   'clearVfMac',
-  "clear the detached VF's MAC on the PF so frames stop going to it (no-op unless configured)",
+  "clear each detached VF's MAC on its PF so frames stop going to it (no-op unless configured)",
   () => zeroMac,
 );
 
 export const restoreVfMac = vfMacActivity(
   'restoreVfMac',
-  "give the VF back the VM's MAC on the PF (undoes clearVfMac; no-op unless configured)",
-  (vm) => vm.standby.mac,
+  "give each VF back its pair's MAC on the PF (undoes clearVfMac; no-op unless configured)",
+  (pair) => pair.standby.mac,
 );

@@ -28,6 +28,8 @@ export const modelFleetSchema = z.strictObject({
                 // The guest's side: an agent on its channel, and whether its kernel binds the VF.
                 guestAgent: z.enum(['connected', 'disconnected']).optional(),
                 guestLacksVfDriver: z.boolean().default(false),
+                /** Teamed pairs (standby + VF each); each needs a VF of its host. */
+                pairs: z.int().min(1).max(8).default(1),
               }),
             )
             .default([]),

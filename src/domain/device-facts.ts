@@ -5,7 +5,7 @@
  * depends on the hypervisor port.
  */
 import type { DomainDescription, NetInterface } from './description.js';
-import { findTeamingPair, isVirtioNet, type PrimaryMode } from './teaming.js';
+import { findTeams, isVirtioNet, type PrimaryMode } from './teaming.js';
 
 /** The primary as the adapter asks for it: its alias and MAC, and the VF behind it. */
 export interface WantedPrimary {
@@ -31,13 +31,12 @@ export function sameBacking(nic: NetInterface, primary: WantedPrimary, mode: Pri
   return nic.hostPciAddress !== null && nic.hostPciAddress === primary.vf.pciAddress?.toLowerCase();
 }
 
-/** Every VF the domain holds: PCI hostdevs, hostdev interfaces, and its primary (address null when emulated). */
+/** Every VF the domain holds: PCI hostdevs, hostdev interfaces, and every pair's primary (address null when emulated). */
 export function vfHoldersOf(d: DomainDescription, mode: PrimaryMode): { vm: string; pciAddress: string | null }[] {
   const held = new Set<{ hostPciAddress: string | null }>([
     ...d.hostdevs.filter((h) => h.hostPciAddress !== null),
     ...d.interfaces.filter((nic) => nic.type === 'hostdev'),
   ]);
-  const primary = findTeamingPair(d, mode)?.primary;
-  if (primary) held.add(primary);
+  for (const team of findTeams(d, mode)) for (const primary of team.primaries) held.add(primary);
   return [...held].map((dev) => ({ vm: d.name, pciAddress: dev.hostPciAddress }));
 }

@@ -39,12 +39,33 @@ function vfInterfaceXml(spec: PrimarySpec): string {
   if (spec.vf.kind === 'emulated') {
     throw new DomainXmlError(`VF ${spec.vf.id} is emulated: it can only be attached in emulated primary mode`);
   }
+  if (spec.form === 'hostdev') return vfHostdevXml(spec);
   const doc = newInterface(spec.vf.kind === 'network' ? 'network' : 'hostdev');
   const root = doc.documentElement!;
   if (spec.vf.kind === 'pci') root.setAttribute('managed', 'yes');
   add(root, 'mac', { address: spec.mac });
   const source = add(root, 'source', spec.vf.kind === 'network' ? { network: required(spec.vf.network, 'network', spec) } : {});
   if (spec.vf.kind === 'pci') add(source, 'address', pciAddressAttributes(required(spec.vf.pciAddress, 'pciAddress', spec)));
+  add(root, 'teaming', { type: 'transient', persistent: spec.standbyAlias });
+  add(root, 'alias', { name: spec.alias });
+  return serialize(root);
+}
+
+/**
+ * The VF as the plain PCI `<hostdev>` it was on the source, teamed by `<teaming>` (libvirt 7.1+): the
+ * shape of libvirt's own net-virtio-teaming-hostdev test domain. No `<mac>`: a `<hostdev>` has none.
+ */
+function vfHostdevXml(spec: PrimarySpec): string {
+  if (spec.vf.kind !== 'pci') {
+    throw new DomainXmlError(
+      `VF ${spec.vf.id} comes from libvirt network ${spec.vf.network ?? '?'}, but ${spec.alias} is a plain <hostdev>, which takes a PCI address only; list this host's VFs by PCI address`,
+    );
+  }
+  const doc = new DOMImplementation().createDocument(null, 'hostdev');
+  const root = doc.documentElement!;
+  for (const [key, value] of Object.entries({ mode: 'subsystem', type: 'pci', managed: 'yes' })) root.setAttribute(key, value);
+  const { type: _pci, ...address } = pciAddressAttributes(required(spec.vf.pciAddress, 'pciAddress', spec));
+  add(add(root, 'source', {}), 'address', address);
   add(root, 'teaming', { type: 'transient', persistent: spec.standbyAlias });
   add(root, 'alias', { name: spec.alias });
   return serialize(root);

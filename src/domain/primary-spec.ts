@@ -7,6 +7,12 @@ export interface PrimarySpec {
   vf: VfRef;
   /** Alias of the standby it is teamed with (`<teaming type='transient' persistent=…>`). */
   standbyAlias: string;
+  /**
+   * The form it had on the source, kept on the destination: `interface` (`<interface type='hostdev'>` or a
+   * hostdev network, the default) or `hostdev`, a plain PCI `<hostdev>` with `<teaming>` (libvirt 7.1+),
+   * which carries no MAC: the PF gives the VF its MAC on the host.
+   */
+  form?: 'interface' | 'hostdev';
 }
 
 /**

@@ -57,9 +57,14 @@ export function findTeams(d: DomainDescription, mode: PrimaryMode): Team[] {
 }
 
 /**
- * The first standby and its first primary: what preflight and the adapter migrate today. A domain with
- * several teamed pairs is migrated by its first until multi-pair migration (issue 10, section 2) lands.
+ * Every standby with its first primary (null while detached), in the order the XML lists the standbys:
+ * the pairs a migration unplugs, books a VF for, and plugs back, each by its own standby's alias.
  */
+export function findPairs(d: DomainDescription, mode: PrimaryMode): TeamingPair[] {
+  return findTeams(d, mode).map((t) => ({ standby: t.standby, primary: t.primaries[0] ?? null }));
+}
+
+/** The first standby and its first primary (the first of findPairs). */
 export function findTeamingPair(d: DomainDescription, mode: PrimaryMode): TeamingPair | null {
   const standby = findStandby(d);
   if (standby === null) return null;

@@ -42,6 +42,8 @@ export interface ModelFault {
   times?: number;
   /** Only calls about this VM. */
   vm?: string;
+  /** Only calls about the device with this alias (a detach or attach of one pair's primary). */
+  alias?: string;
   error?: (host: string) => HypervisorError;
 }
 
@@ -143,19 +145,33 @@ export class ModelFleet {
     return [...this.state(host).vfAddresses];
   }
 
-  /** A correctly teamed, running VM holding the first VF nobody on that host holds. */
-  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string; guestAgent?: GuestAgentChannel; guestLacksVfDriver?: boolean }): ModelVm {
+  /**
+   * A correctly teamed, running VM with `pairs` teamed pairs (default 1), each holding the next VF nobody on
+   * that host holds. Pair i: standby `ua-backup<i>`, primary `ua-primary<i>`, MAC modelPairMac(mac, i).
+   */
+  addVm(
+    host: string,
+    vm: { name: string; memoryMiB?: number; mac?: string; pairs?: number; form?: 'interface' | 'hostdev'; guestAgent?: GuestAgentChannel; guestLacksVfDriver?: boolean },
+  ): ModelVm {
     const h = this.state(host);
     const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
-    const vf = h.vfAddresses.find((a) => !used.has(a));
-    if (!vf) throw new Error(`model: ${host} has no VF left for ${vm.name}`);
+    const count = vm.pairs ?? 1;
+    const vfs = h.vfAddresses.filter((a) => !used.has(a)).slice(0, count);
+    if (vfs.length < count) throw new Error(`model: ${host} has no VF left for ${vm.name}`);
     const mac = vm.mac ?? macFor(vm.name);
     const model: ModelVm = {
       name: vm.name,
       memoryMiB: vm.memoryMiB ?? 2048,
       paused: false,
-      pcieRootPorts: 4,
-      interfaces: [standbyNic(mac, 'down'), primaryNic({ alias: defaultPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })],
+      pcieRootPorts: 2 * count + 2,
+      interfaces: vfs.flatMap((vf, i) => {
+        const pair = modelPair(i);
+        const pairMac = modelPairMac(mac, i);
+        return [
+          standbyNic(pairMac, 'down', pair.standby, 2 * i + 2),
+          primaryNic({ alias: pair.primary, mac: pairMac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: pair.standby, form: vm.form ?? 'interface' }, 2 * i + 1),
+        ];
+      }),
       ...(vm.guestAgent ? { guestAgent: vm.guestAgent } : {}),
       ...(vm.guestLacksVfDriver ? { guestLacksVfDriver: true } : {}),
     };
@@ -204,11 +220,11 @@ export class ModelFleet {
     return h;
   }
 
-  async enter(host: string, op: ModelOp, vm: string | null, detail?: string): Promise<'ok' | 'hang'> {
+  async enter(host: string, op: ModelOp, vm: string | null, detail?: string, alias?: string): Promise<'ok' | 'hang'> {
     const h = this.state(host);
     this.log.push({ host, op, vm, ...(detail ? { detail } : {}) });
     if (h.down) throw new ConnectionFailedError(`cannot connect to ${host}: the host is down (model)`, host);
-    const fault = this.faults.find((f) => f.host === host && f.op === op && f.left > 0 && (!f.vm || f.vm === vm));
+    const fault = this.faults.find((f) => f.host === host && f.op === op && f.left > 0 && (!f.vm || f.vm === vm) && (!f.alias || f.alias === alias));
     const latency = op === 'migrate' ? 0 : (this.options.latencyMs?.[op] ?? 0);
     if (latency > 0) await sleep(latency);
     if (!fault) return 'ok';
@@ -217,12 +233,13 @@ export class ModelFleet {
     throw fault.error?.(host) ?? new HypervisorFailureError(`injected failure of ${op} on ${host} (model)`, host);
   }
 
-  /** Recomputes whether the VM has a usable link and records the gap when it comes back. */
+  /** Recomputes whether the VM has a usable link on every pair and records the gap when it comes back. */
   trackLink(vm: ModelVm): void {
     const entry = this.offline.get(vm.name) ?? { since: null, gapsMs: [] };
-    const primary = vm.interfaces.some((i) => i.type === 'hostdev');
-    const standbyUp = vm.interfaces.some((i) => i.alias === modelStandbyAlias && i.link === 'up');
-    const online = primary || standbyUp;
+    const standbys = vm.interfaces.filter((i) => i.teaming?.type === 'persistent');
+    const online = standbys.every(
+      (s) => s.link === 'up' || vm.interfaces.some((i) => i.type === 'hostdev' && i.teaming?.type === 'transient' && i.teaming.persistent === s.alias),
+    );
     if (!online && entry.since === null) entry.since = performance.now();
     if (online && entry.since !== null) {
       entry.gapsMs.push(performance.now() - entry.since);
@@ -268,7 +285,11 @@ export class ModelHypervisor implements Hypervisor {
     }
     return v.interfaces.flatMap((nic, i): GuestInterface[] => {
       if (nic.teaming?.type === 'persistent') return [{ name: `eth${i}`, mac: nic.mac }, { name: `eth${i}nsby`, mac: nic.mac }];
-      if (nic.teaming?.type === 'transient' && !v.guestLacksVfDriver) return [{ name: `enp${i}s0`, mac: nic.mac }];
+      if (nic.teaming?.type === 'transient' && !v.guestLacksVfDriver) {
+        // A <hostdev> primary carries no MAC in its XML: the PF gave the VF its standby's.
+        const standby = v.interfaces.find((s) => s.alias === (nic.teaming?.type === 'transient' ? nic.teaming.persistent : null));
+        return [{ name: `enp${i}s0`, mac: nic.mac ?? standby?.mac ?? null }];
+      }
       return [];
     });
   }
@@ -293,7 +314,7 @@ export class ModelHypervisor implements Hypervisor {
   }
 
   async detachInterface(vm: string, alias: string, opts: { deadlineMs: number }): Promise<void> {
-    const outcome = await this.fleet.enter(this.hostName, 'detachInterface', vm, alias);
+    const outcome = await this.fleet.enter(this.hostName, 'detachInterface', vm, alias, alias);
     const v = this.vm(vm);
     if (!v.interfaces.some((i) => i.alias === alias)) return;
     if (outcome === 'hang' || v.paused) {
@@ -305,14 +326,17 @@ export class ModelHypervisor implements Hypervisor {
   }
 
   async attachPrimary(vm: string, primary: PrimarySpec, _opts: { deadlineMs: number }): Promise<void> {
-    if ((await this.fleet.enter(this.hostName, 'attachPrimary', vm, primary.vf.id)) === 'hang') return never();
+    if ((await this.fleet.enter(this.hostName, 'attachPrimary', vm, primary.vf.id, primary.alias)) === 'hang') return never();
     const v = this.vm(vm);
     if (v.interfaces.some((i) => i.alias === primary.alias)) return;
     const holder = [...this.host().vms.values()].find((o) => o.interfaces.some((i) => i.hostPciAddress === primary.vf.pciAddress));
     if (holder) {
       throw new InvalidOperationError(`PCI device ${primary.vf.pciAddress} is in use by domain ${holder.name} on ${this.hostName}`, this.hostName);
     }
-    v.interfaces.push(primaryNic(primary));
+    const busy = new Set(v.interfaces.map((i) => i.guestSlot?.bus));
+    const bus = Array.from({ length: v.pcieRootPorts }, (_, i) => i + 1).find((b) => !busy.has(b));
+    if (bus === undefined) throw new InvalidOperationError(`${vm} on ${this.hostName} has no free PCIe root port for ${primary.alias}`, this.hostName);
+    v.interfaces.push(primaryNic(primary, bus));
     this.fleet.trackLink(v);
   }
 
@@ -395,21 +419,35 @@ export class ModelHypervisor implements Hypervisor {
   }
 }
 
-function standbyNic(mac: string, link: 'up' | 'down'): NetInterface {
-  return { alias: modelStandbyAlias, type: 'bridge', model: 'virtio', mac, link, teaming: { type: 'persistent' }, hostPciAddress: null, network: null, guestSlot: { busController: 'pcie-root-port', bus: 2 } };
+/** The aliases of a model VM's pair `i` (pair 0: the single pair every model VM had before pairs). */
+export function modelPair(i: number): { standby: string; primary: string } {
+  return i === 0 ? { standby: modelStandbyAlias, primary: defaultPrimaryAlias } : { standby: `ua-backup${i}`, primary: `ua-primary${i}` };
 }
 
-function primaryNic(p: PrimarySpec): NetInterface {
+/** Pair `i`'s MAC: the VM's own for pair 0, then the last byte counted up (wrapping), so each pair has its own. */
+export function modelPairMac(mac: string, i: number): string {
+  if (i === 0) return mac;
+  const last = (parseInt(mac.slice(-2), 16) + i) & 0xff;
+  return `${mac.slice(0, -2)}${last.toString(16).padStart(2, '0')}`;
+}
+
+function standbyNic(mac: string, link: 'up' | 'down', alias = modelStandbyAlias, bus = 2): NetInterface {
+  return { alias, type: 'bridge', model: 'virtio', mac, link, teaming: { type: 'persistent' }, hostPciAddress: null, network: null, guestSlot: { busController: 'pcie-root-port', bus } };
+}
+
+/** The primary as libvirt would describe it: a plain `<hostdev>` (form hostdev) has no MAC in its XML. */
+function primaryNic(p: PrimarySpec, bus: number): NetInterface {
   return {
     alias: p.alias,
     type: 'hostdev',
     model: null,
-    mac: p.mac,
+    mac: p.form === 'hostdev' ? null : p.mac,
     link: 'up',
     teaming: { type: 'transient', persistent: p.standbyAlias },
     hostPciAddress: p.vf.pciAddress ?? null,
     network: null,
-    guestSlot: { busController: 'pcie-root-port', bus: 1 },
+    guestSlot: { busController: 'pcie-root-port', bus },
+    ...(p.form === 'hostdev' ? { form: 'hostdev' as const } : {}),
   };
 }
 

@@ -56,6 +56,18 @@ export interface ReadyLine {
   addr: string;
 }
 
+/**
+ * A guest with several teamed pairs (vfm.pairs=2): printed by /init for each failover master whenever its
+ * slaves change (vfprobe's netdevs lines follow the first master only).
+ */
+export interface TeamLine {
+  kind: 'team';
+  t: number;
+  master: string;
+  standby: boolean;
+  primary: boolean;
+}
+
 /** `init` (first line of /init), `boot` (master found), `start` (probe started), `error`. */
 export interface OtherProbeLine {
   kind: 'init' | 'boot' | 'start' | 'error';
@@ -63,7 +75,7 @@ export interface OtherProbeLine {
   fields: Record<string, string>;
 }
 
-export type ProbeEvent = ProbeReport | TopologyLine | ReadyLine | OtherProbeLine;
+export type ProbeEvent = ProbeReport | TopologyLine | ReadyLine | TeamLine | OtherProbeLine;
 
 export interface ProbeLogChunk {
   /** Every probe line after the offset, in file order. */
@@ -139,6 +151,11 @@ export function parseProbeLine(line: string): ProbeEvent | null | undefined {
       if (master === undefined || addr === undefined) return undefined;
       return { kind, t, master, addr };
     }
+    case 'team': {
+      const { master, slaves } = fields;
+      if (master === undefined || slaves === undefined || !/^(standby,primary|standby|primary|none)$/.test(slaves)) return undefined;
+      return { kind, t, master, standby: slaves.startsWith('standby'), primary: slaves.endsWith('primary') };
+    }
     case 'init':
     case 'boot':
     case 'start':
@@ -149,6 +166,13 @@ export function parseProbeLine(line: string): ProbeEvent | null | undefined {
     default:
       return undefined;
   }
+}
+
+/** Each failover master's latest team line, by master (a guest with several teamed pairs). */
+export function teamsAt(events: readonly ProbeEvent[]): Map<string, TeamLine> {
+  const teams = new Map<string, TeamLine>();
+  for (const e of events) if (e.kind === 'team') teams.set(e.master, e);
+  return teams;
 }
 
 /** Parses complete console text (any line endings). */

@@ -125,6 +125,16 @@ export interface GuestOptions {
   host?: TestbedHost;
   /** A guest without its VF's driver: the primary never joins the failover (its agent shows 2 interfaces). */
   noVfDriver?: boolean;
+  /** Default one-pair; two-pairs: the second pair's MAC is the MAC with its last byte plus 1 (see pairMac). */
+  shape?: GuestShape;
+}
+
+export type GuestShape = 'plain' | 'one-pair' | 'two-pairs';
+
+/** Pair `n`'s MAC in a testbed guest: the guest's MAC with its last byte plus n, modulo 256 (guests.sh pair_mac). */
+export function pairMac(mac: string, n: number): string {
+  const last = (parseInt(mac.slice(-2), 16) + n) % 256;
+  return `${mac.slice(0, -2)}${last.toString(16).padStart(2, '0')}`.toLowerCase();
 }
 
 function guestArgs(name: string, opts: GuestOptions): string[] {
@@ -132,6 +142,7 @@ function guestArgs(name: string, opts: GuestOptions): string[] {
   if (opts.mac) args.push('--mac', opts.mac);
   if (opts.host) args.push('--host', opts.host);
   if (opts.noVfDriver) args.push('--no-vf-driver');
+  if (opts.shape) args.push('--shape', opts.shape);
   return args;
 }
 

@@ -111,37 +111,56 @@ export class VfPool {
   }
 
   reserve(req: ReserveRequest): Promise<VfRef> {
+    return this.reserveVfs(req, 1).then((vfs) => vfs[0]!);
+  }
+
+  /**
+   * Books `count` VFs for `vm` (one per teamed pair), all or none: the choice and the single ledger write
+   * happen in one serial section under the ledger's lock, so a refusal books nothing and two runs never
+   * split the last VFs between them. VFs already booked for the VM count (a retry, or an evacuation's
+   * claim for the migration it starts); the asking run takes them over.
+   */
+  reserveVfs(req: ReserveRequest, count: number): Promise<VfRef[]> {
     return this.serial.run(async () => {
       const vfs = await this.provider.list();
-      const bookings = await this.expireLeases(await this.reconcile(vfs), req.ownerAlive);
-      const existing = bookings.find((b) => b.vm === req.vm);
-      const existingVf = existing && vfs.find((v) => v.id === existing.vfId);
-      if (existing && existingVf) {
-        // The run that asks now owns it (an evacuation books for the migration it then starts).
-        if (existing.owner !== req.owner) {
-          this.log.info('a VF booking changes owner', { host: this.host, vm: req.vm, vf: existing.vfId, from: existing.owner, to: req.owner });
-          await this.ledger.write(bookings.map((b) => (b === existing ? { ...b, owner: req.owner } : b)));
-        }
-        return existingVf;
+      let bookings = await this.expireLeases(await this.reconcile(vfs), req.ownerAlive);
+      const existing = bookings.filter((b) => b.vm === req.vm && vfs.some((v) => v.id === b.vfId));
+      // The run that asks now owns them (an evacuation books for the migration it then starts).
+      const takenOver = existing.filter((b) => b.owner !== req.owner);
+      if (takenOver.length) {
+        this.log.info('a VF booking changes owner', { host: this.host, vm: req.vm, vf: takenOver.map((b) => b.vfId).join(','), from: takenOver[0]!.owner, to: req.owner });
+        bookings = bookings.map((b) => (takenOver.includes(b) ? { ...b, owner: req.owner } : b));
       }
-      const incoming = bookings.filter((b) => b.state === 'reserved').length;
-      if (req.maxIncoming !== undefined && incoming >= req.maxIncoming) {
-        throw new IncomingLimitError(`${this.host} already has ${incoming} VM(s) on their way in (limit ${req.maxIncoming})`);
+      const held = existing.map((b) => vfs.find((v) => v.id === b.vfId)!);
+      if (held.length >= count) {
+        if (takenOver.length) await this.ledger.write(bookings);
+        return held.slice(0, count);
+      }
+      if (!existing.length) {
+        const incoming = incomingVms(bookings);
+        if (req.maxIncoming !== undefined && incoming >= req.maxIncoming) {
+          throw new IncomingLimitError(`${this.host} already has ${incoming} VM(s) on their way in (limit ${req.maxIncoming})`);
+        }
       }
       const booked = new Set(bookings.map((b) => b.vfId));
-      const vf = vfs.find((v) => !booked.has(v.id));
-      if (!vf) {
-        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}: all ${vfs.length} are booked (${describe(bookings)})`);
+      const fresh = vfs.filter((v) => !booked.has(v.id)).slice(0, count - held.length);
+      if (fresh.length < count - held.length) {
+        const wanted = count === 1 ? '' : ` (${count} VFs, one per teamed pair, ${held.length} already booked)`;
+        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}${wanted}: all ${vfs.length} are booked (${describe(bookings)})`);
       }
-      const promised = sumReserved(bookings);
-      const free = (await req.freeMemoryMiB()) - promised;
-      if (free < req.memoryMiB) {
-        throw new InsufficientMemoryError(
-          `${this.host} has ${free} MiB free (after ${promised} MiB promised to incoming VMs); ${req.vm} needs ${req.memoryMiB} MiB`,
-        );
+      if (!existing.length) {
+        const promised = sumReserved(bookings);
+        const free = (await req.freeMemoryMiB()) - promised;
+        if (free < req.memoryMiB) {
+          throw new InsufficientMemoryError(
+            `${this.host} has ${free} MiB free (after ${promised} MiB promised to incoming VMs); ${req.vm} needs ${req.memoryMiB} MiB`,
+          );
+        }
       }
-      await this.ledger.write([...bookings.filter((b) => b.vm !== req.vm), booking(vf, req.vm, 'reserved', req.memoryMiB, req.owner)]);
-      return vf;
+      // A booking of a VF the pool no longer lists is replaced, not kept beside the new ones.
+      const stale = bookings.filter((b) => b.vm === req.vm && !vfs.some((v) => v.id === b.vfId));
+      await this.ledger.write([...bookings.filter((b) => !stale.includes(b)), ...fresh.map((vf) => booking(vf, req.vm, 'reserved', req.memoryMiB, req.owner))]);
+      return [...held, ...fresh];
     });
   }
 
@@ -150,14 +169,25 @@ export class VfPool {
    * already booked for it or a free one. Preflight calls this so a rollback can put back exactly that VF.
    */
   adopt(vm: string, pciAddress: string | null, owner: string): Promise<VfRef> {
+    return this.adoptAll(vm, [pciAddress], owner).then((vfs) => vfs[0]!);
+  }
+
+  /** adopt() for every VF the VM holds (one per teamed pair, in pair order), in one ledger write. */
+  adoptAll(vm: string, pciAddresses: (string | null)[], owner: string): Promise<VfRef[]> {
     return this.serial.run(async () => {
       const [vfs, bookings] = await Promise.all([this.provider.list(), this.ledger.read()]);
-      const vf = this.heldBy(vm, pciAddress, vfs, bookings);
-      if (!vf) throw new NoFreeVfError(`${this.host}: ${vm} holds a VF this host's pool does not list, and none is free to record it as`);
-      if (!bookings.some((b) => b.vm === vm && b.vfId === vf.id)) {
-        await this.ledger.write([...bookings.filter((b) => b.vm !== vm), booking(vf, vm, 'attached', 0, owner)]);
+      const found: VfRef[] = [];
+      for (const address of pciAddresses) {
+        const vf = this.heldBy(vm, address, vfs, bookings, found);
+        if (!vf) throw new NoFreeVfError(`${this.host}: ${vm} holds a VF this host's pool does not list, and none is free to record it as`);
+        found.push(vf);
       }
-      return vf;
+      const missing = found.filter((vf) => !bookings.some((b) => b.vm === vm && b.vfId === vf.id));
+      if (missing.length) {
+        const ids = new Set(found.map((vf) => vf.id));
+        await this.ledger.write([...bookings.filter((b) => b.vm !== vm || ids.has(b.vfId)), ...missing.map((vf) => booking(vf, vm, 'attached', 0, owner))]);
+      }
+      return found;
     });
   }
 
@@ -187,20 +217,25 @@ export class VfPool {
     const here = new Set(vms.map((v) => v.name));
     const bookings = all.filter((b) => b.state === 'reserved' || here.has(b.vm));
     const added: Booking[] = [];
+    // Per VM: as many bookings as VFs it holds (one per teamed pair); the ones it already has count.
     for (const holder of holders) {
       const all = [...bookings, ...added];
-      if (all.some((b) => b.vm === holder.vm)) continue;
-      const vf = this.heldBy(holder.vm, holder.pciAddress, vfs, all);
+      const heldByVm = holders.filter((h) => h.vm === holder.vm).length;
+      if (all.filter((b) => b.vm === holder.vm).length >= heldByVm) continue;
+      const theirs = vfs.filter((v) => all.some((b) => b.vm === holder.vm && b.vfId === v.id));
+      const vf = this.heldBy(holder.vm, holder.pciAddress, vfs, all, theirs);
       if (vf && !all.some((b) => b.vfId === vf.id)) added.push(booking(vf, holder.vm, 'attached', 0, 'found-on-host'));
     }
     return [...bookings, ...added];
   }
 
-  private heldBy(vm: string, pciAddress: string | null, vfs: VfRef[], bookings: Booking[]): VfRef | null {
+  /** The VF behind `pciAddress`; without one (emulated), one of the VM's bookings or a free VF, none of `taken`. */
+  private heldBy(vm: string, pciAddress: string | null, vfs: VfRef[], bookings: Booking[], taken: VfRef[] = []): VfRef | null {
     if (pciAddress) return vfs.find((v) => v.pciAddress === pciAddress) ?? { id: pciAddress, kind: 'pci', pciAddress };
-    const mine = bookings.find((b) => b.vm === vm);
+    const used = new Set(taken.map((v) => v.id));
+    const mine = bookings.filter((b) => b.vm === vm && !used.has(b.vfId)).map((b) => vfs.find((v) => v.id === b.vfId)).find((v) => v !== undefined);
     const booked = new Set(bookings.map((b) => b.vfId));
-    return (mine && vfs.find((v) => v.id === mine.vfId)) ?? vfs.find((v) => !booked.has(v.id)) ?? null;
+    return mine ?? vfs.find((v) => !booked.has(v.id) && !used.has(v.id)) ?? null;
   }
 
   /** Drops reservations whose owning run has ended; attached bookings are facts about VMs and stay. */
@@ -221,23 +256,29 @@ export class VfPool {
   releaseIfOwner(vm: string, owner: string): Promise<boolean> {
     return this.serial.run(async () => {
       const bookings = await this.ledger.read();
-      const mine = bookings.find((b) => b.vm === vm && b.owner === owner && b.state === 'reserved');
-      if (mine) await this.ledger.write(bookings.filter((b) => b !== mine));
-      return !!mine;
+      const mine = bookings.filter((b) => b.vm === vm && b.owner === owner && b.state === 'reserved');
+      if (mine.length) await this.ledger.write(bookings.filter((b) => !mine.includes(b)));
+      return mine.length > 0;
     });
   }
 
   /** Records that `vm` holds `vf` on this host (after an attach). */
   markAttached(vm: string, vf: VfRef, owner: string): Promise<void> {
+    return this.markAllAttached(vm, [vf], owner);
+  }
+
+  /** Records that `vm` holds exactly these VFs on this host (after attaching every pair's). */
+  markAllAttached(vm: string, vfs: VfRef[], owner: string): Promise<void> {
     return this.serial.run(async () => {
       const bookings = await this.ledger.read();
-      const holder = bookings.find((b) => b.vfId === vf.id && b.vm !== vm);
+      const ids = new Set(vfs.map((vf) => vf.id));
+      const holder = bookings.find((b) => ids.has(b.vfId) && b.vm !== vm);
       if (holder) {
-        throw new NoFreeVfError(`${this.host}: VF ${vf.id} is booked by ${holder.vm} (${holder.owner}); ${vm} cannot hold it too`);
+        throw new NoFreeVfError(`${this.host}: VF ${holder.vfId} is booked by ${holder.vm} (${holder.owner}); ${vm} cannot hold it too`);
       }
-      const mine = bookings.find((b) => b.vm === vm);
-      if (mine?.vfId === vf.id && mine.state === 'attached') return;
-      await this.ledger.write([...bookings.filter((b) => b.vm !== vm), booking(vf, vm, 'attached', 0, owner)]);
+      const mine = bookings.filter((b) => b.vm === vm);
+      if (mine.length === ids.size && mine.every((b) => ids.has(b.vfId) && b.state === 'attached')) return;
+      await this.ledger.write([...bookings.filter((b) => b.vm !== vm), ...vfs.map((vf) => booking(vf, vm, 'attached', 0, owner))]);
     });
   }
 
@@ -265,7 +306,7 @@ export class VfPool {
       total: vfs.length,
       free: vfs.filter((v) => !booked.has(v.id)).length,
       reservedMemoryMiB: sumReserved(bookings),
-      incoming: bookings.filter((b) => b.state === 'reserved').length,
+      incoming: incomingVms(bookings),
       attached: bookings.filter((b) => b.state === 'attached').length,
     };
   }
@@ -275,8 +316,16 @@ function booking(vf: VfRef, vm: string, state: Booking['state'], memoryMiB: numb
   return { vfId: vf.id, vm, state, memoryMiB, owner, at: new Date().toISOString() };
 }
 
+/** Memory promised to VMs on their way: once per VM, however many VFs (pairs) it has booked. */
 function sumReserved(bookings: Booking[]): number {
-  return bookings.filter((b) => b.state === 'reserved').reduce((sum, b) => sum + b.memoryMiB, 0);
+  const perVm = new Map<string, number>();
+  for (const b of bookings) if (b.state === 'reserved') perVm.set(b.vm, Math.max(perVm.get(b.vm) ?? 0, b.memoryMiB));
+  return [...perVm.values()].reduce((sum, m) => sum + m, 0);
+}
+
+/** VMs booked to arrive (a VM with two pairs holds two bookings but is one VM on its way). */
+function incomingVms(bookings: Booking[]): number {
+  return new Set(bookings.filter((b) => b.state === 'reserved').map((b) => b.vm)).size;
 }
 
 function summary(b: Booking): string {

@@ -19,6 +19,7 @@ import {
   type RunRequest,
   type StepError,
 } from './migration-types.js';
+import { pairReports } from './pair-report.js';
 import { runPlan } from './run-plan.js';
 import { recordMigrationEnd, recordStep } from './run-metrics.js';
 import { StepTracker } from './step-tracker.js';
@@ -252,6 +253,8 @@ class MigrationRun {
       vf: { source: this.facts.vm?.primary?.vf?.id ?? null, destination: this.facts.reservedVf?.id ?? null },
       vfBackInGuestMs: this.facts.guestVf?.backInGuestMs ?? null,
     };
+    const pairs = pairReports(this.facts);
+    if (pairs) report.pairs = pairs;
     this.publishDetails(message);
     recordMigrationEnd(report, phaseOf[outcome]);
     // Kept in the memo too: a cancelled run's failure carries no details, and the memo outlives workers.

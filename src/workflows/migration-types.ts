@@ -92,6 +92,22 @@ export interface MigrationReport extends MigrationProgress {
   vf: { source: string | null; destination: string | null };
   /** From the VF's attach until the guest's agent showed net_failover whole again; null when not asked. */
   vfBackInGuestMs: number | null;
+  /** Each teamed pair (runs started before pairs were reported have none): what moved, and how long its unplug and plug took. */
+  pairs?: PairReport[];
+}
+
+export interface PairReport {
+  /** The standby's alias, which names the pair. */
+  standby: string;
+  /** The primary's alias on the destination (or on the source, when it never got there). */
+  primary: string | null;
+  mac: string;
+  /** `hostdev`: a plain PCI `<hostdev>` with `<teaming>`; `interface` otherwise. */
+  form: 'interface' | 'hostdev';
+  vf: { source: string | null; destination: string | null };
+  /** How long the unplug on the source and the plug on the destination took to be confirmed; null where not done. */
+  detachMs: number | null;
+  attachMs: number | null;
 }
 
 /** ApplicationFailure types the workflow ends with when it does not succeed (the report is in details[0]). */

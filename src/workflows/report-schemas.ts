@@ -63,6 +63,20 @@ export const migrationReportSchema = z
     vf: z.strictObject({ source: z.string().nullable(), destination: z.string().nullable() }),
     // Runs older than the guest-agent steps report none.
     vfBackInGuestMs: z.number().nullable().default(null).meta({ description: "from the VF's attach until the guest agent showed net_failover whole again" }),
+    pairs: z
+      .array(
+        z.strictObject({
+          standby: z.string(),
+          primary: z.string().nullable(),
+          mac: z.string(),
+          form: z.enum(['interface', 'hostdev']),
+          vf: z.strictObject({ source: z.string().nullable(), destination: z.string().nullable() }),
+          detachMs: z.number().nullable(),
+          attachMs: z.number().nullable(),
+        }),
+      )
+      .optional()
+      .meta({ description: 'each teamed pair: aliases, MAC, VFs on both hosts, unplug and plug times' }),
   })
   .meta({
     id: 'MigrationReport',

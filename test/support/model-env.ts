@@ -17,7 +17,7 @@ export interface ModelHostSpec {
   name: string;
   vfs: number;
   memoryMiB?: number;
-  vms?: { name: string; memoryMiB?: number }[];
+  vms?: { name: string; memoryMiB?: number; pairs?: number; form?: 'interface' | 'hostdev' }[];
   network?: HostNetwork;
 }
 

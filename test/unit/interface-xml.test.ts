@@ -159,3 +159,29 @@ void describe('primaryInterfaceXml, emulated mode (the testbed)', () => {
     assert.throws(() => primaryInterfaceXml(spec({ id: 'e0', kind: 'emulated' }), 'emulated', null), /no standby interface 'ua-backup0'/);
   });
 });
+
+void describe('primaryInterfaceXml, the <hostdev> teaming form', () => {
+  const spec: PrimarySpec = { alias: 'ua-sriov0', mac: '52:54:00:6d:90:02', vf: { id: 'vf', kind: 'pci', pciAddress: '0000:3B:02.1' }, standbyAlias: 'ua-backup0', form: 'hostdev' };
+
+  void it('builds a managed PCI <hostdev> teamed transiently with the standby, without a MAC', () => {
+    const xml = primaryInterfaceXml(spec, 'hostdev');
+    assert.equal(root(xml).nodeName, 'hostdev');
+    assert.deepEqual(childNames(xml), ['source', 'teaming', 'alias']);
+    const nic = asNic(xml);
+    assert.deepEqual(
+      { form: nic.form, type: nic.type, mac: nic.mac, teaming: nic.teaming, hostPciAddress: nic.hostPciAddress, alias: nic.alias },
+      { form: 'hostdev', type: 'hostdev', mac: null, teaming: { type: 'transient', persistent: 'ua-backup0' }, hostPciAddress: '0000:3b:02.1', alias: 'ua-sriov0' },
+    );
+  });
+
+  void it('refuses a VF from a libvirt network: a <hostdev> takes a PCI address only', () => {
+    assert.throws(
+      () => primaryInterfaceXml({ ...spec, vf: { id: 'pool/0', kind: 'network', network: 'sriov-pool' } }, 'hostdev'),
+      (err: unknown) => err instanceof DomainXmlError && /comes from libvirt network sriov-pool, but ua-sriov0 is a plain <hostdev>/.test(err.message),
+    );
+  });
+
+  void it('an interface-form spec still builds an <interface> (the form is only what the source had)', () => {
+    assert.equal(root(primaryInterfaceXml({ ...spec, form: 'interface' }, 'hostdev')).nodeName, 'interface');
+  });
+});

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { findPairs } from '../../src/domain/teaming.js';
 import { InputError } from '../../src/errors.js';
 import { modelFleetHosts } from '../../src/workers/model-fleet-hosts.js';
 
@@ -38,6 +39,15 @@ void describe('modelFleetHosts: a model fleet file as the host services its work
     assert.deepEqual(await b.hypervisor.listVms(), []);
     assert.equal((await a.vfs.status()).total, 2);
     assert.equal((await b.vfs.status()).total, 3);
+  });
+
+  void it('a VM with `pairs: 2` has two teamed pairs, each holding a VF of its host', async () => {
+    const file = path.join(dir, 'pairs.yaml');
+    await writeFile(file, 'apiVersion: vfmigrate/v1\nkind: ModelFleet\nspec:\n  hosts:\n    - { name: hostA, vfs: 3, vms: [{ name: vm-2p, pairs: 2 }] }\n');
+    const [a] = (await modelFleetHosts(file)).hosts;
+    const vm = await a!.hypervisor.describeVm('vm-2p');
+    assert.deepEqual(findPairs(vm, 'hostdev').map((p) => [p.standby.alias, p.primary?.alias]), [['ua-backup0', 'ua-primary0'], ['ua-backup1', 'ua-primary1']]);
+    assert.equal((await a!.vfs.status()).free, 1);
   });
 
   void it('a file that is not a model fleet is refused as input, naming the file', async () => {

@@ -9,6 +9,7 @@ import {
   parseProbeLine,
   parseProbeText,
   readProbeLog,
+  teamsAt,
   topologyAt,
   type ProbeReport,
 } from '../../src/testbed/probe-log.js';
@@ -197,5 +198,27 @@ void describe('readProbeLog', () => {
     await writeFile(file, 'VFPROBE init t=3730 kernel=6.1.0-56-amd64\n');
     const r = await readProbeLog(file, 10_000);
     assert.equal(r.events[0]?.kind, 'init');
+  });
+});
+
+void describe('team lines (a guest with two teamed pairs)', () => {
+  void it('parses each master\'s slaves, refuses a damaged one, and keeps the latest per master', () => {
+    const text = [
+      'VFPROBE boot t=900 master=eth0 masters=eth0,eth2',
+      'VFPROBE team t=1000 master=eth0 slaves=standby,primary',
+      'VFPROBE team t=1000 master=eth2 slaves=standby,primary',
+      'VFPROBE team t=5000 master=eth2 slaves=standby',
+      'VFPROBE team t=5100 master=eth0 slaves=standby',
+      'VFPROBE team t=9000 master=eth0 slaves=standby,primary',
+      'VFPROBE team t=9100 master=eth2 slaves=both',
+    ].join('\n');
+    const parsed = parseProbeText(text);
+    assert.equal(parsed.malformed, 1, 'slaves=both is not a slave list');
+    const teams = teamsAt(parsed.events);
+    assert.deepEqual([...teams.values()].map((l) => [l.master, l.t, l.standby, l.primary]), [
+      ['eth0', 9000, true, true],
+      ['eth2', 5000, true, false],
+    ]);
+    assert.deepEqual(parseProbeLine('VFPROBE team t=1 master=eth2 slaves=none'), { kind: 'team', t: 1, master: 'eth2', standby: false, primary: false });
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
 import type { DomainDescription, NetInterface } from '../../src/domain/description.js';
-import { findTeamingPair, findTeams, isStandby, type PrimaryMode } from '../../src/domain/teaming.js';
+import { findPairs, findTeamingPair, findTeams, isStandby, type PrimaryMode } from '../../src/domain/teaming.js';
 
 const FIXTURES = new URL('../../../test/fixtures/domains/', import.meta.url);
 
@@ -164,5 +164,23 @@ void describe('standbys', () => {
       nic({ alias: 'ua-primary0', model: 'e1000e' }),
     ]);
     assert.deepEqual(pairAliases(d, 'emulated'), { standby: 'ua-backup0', primary: 'ua-primary0' });
+  });
+});
+
+void describe('findPairs', () => {
+  void it('lists every standby with its primary, in XML order, both primary forms alike', () => {
+    const pairs = findPairs(load('valid-two-pairs.xml'), 'hostdev');
+    assert.deepEqual(pairs.map((p) => [p.standby.alias, p.primary?.alias, p.primary?.hostPciAddress]), [
+      ['ua-backup0', 'ua-sriov0', '0000:3b:02.1'],
+      ['ua-backup1', 'ua-sriov1', '0000:3b:02.2'],
+    ]);
+    const [hostdevPair] = findPairs(load('valid-hostdev-teaming.xml'), 'hostdev');
+    assert.deepEqual([hostdevPair?.standby.alias, hostdevPair?.primary?.alias, hostdevPair?.primary?.form], ['ua-backup0', 'ua-sriov0', 'hostdev']);
+  });
+
+  void it('a pair whose primary is away (mid-migration) is still listed, with primary null', () => {
+    const d = load('valid-two-pairs.xml');
+    const away = { ...d, interfaces: d.interfaces.filter((i) => i.alias !== 'ua-sriov1') };
+    assert.deepEqual(findPairs(away, 'hostdev').map((p) => [p.standby.alias, p.primary?.alias ?? null]), [['ua-backup0', 'ua-sriov0'], ['ua-backup1', null]]);
   });
 });

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../../src/testbed/testbed.js';
+import { execaSync } from 'execa';
+import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
+import { findTeams } from '../../src/domain/teaming.js';
+import { pairMac, REPO_ROOT } from '../../src/testbed/testbed.js';
+
+function hasValidator(): boolean {
+  return execaSync('sh', ['-c', 'command -v virt-xml-validate'], { reject: false }).exitCode === 0;
+}
 
 const script = path.join(REPO_ROOT, 'scripts', 'testbed.sh');
 const tempPaths = path.join(REPO_ROOT, 'scripts', 'testbed', 'temp-paths.sh');
@@ -71,11 +78,57 @@ void describe('scripts/testbed.sh: the read-only subcommands of the split script
     assert.match(r.stdout, new RegExp(`<source path='${cache}/guests/vm-9.serial.log' append='on'/>`));
   });
 
+  void it('guest-xml --shape: plain has one virtio NIC and no team; two-pairs two teamed pairs with MACs MAC and MAC+1', async () => {
+    const xml = async (shape: string) => {
+      const r = await execa(script, ['guest-xml', 'vm-9', '--mac', '52:54:00:aa:bb:ff', '--shape', shape], { reject: false, env: { TESTBED_CACHE: cache } });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /@[A-Z_]+@/);
+      return r.stdout;
+    };
+    const summary = (text: string) => {
+      const d = parseDomainXml(text);
+      return d.interfaces.map((i) => `${i.alias} ${i.model} ${i.mac} ${i.teaming?.type ?? 'no-teaming'} ${i.link}`);
+    };
+    const plain = await xml('plain');
+    assert.deepEqual(summary(plain), ['ua-net0 virtio 52:54:00:aa:bb:ff no-teaming up']);
+    assert.match(plain, /<cmdline>[^<]* vfm\.pairs=0<\/cmdline>/);
+    const two = await xml('two-pairs');
+    assert.deepEqual(summary(two), [
+      'ua-backup0 virtio 52:54:00:aa:bb:ff persistent down',
+      'ua-primary0 e1000e 52:54:00:aa:bb:ff no-teaming up',
+      'ua-backup1 virtio 52:54:00:aa:bb:00 persistent down',
+      'ua-primary1 e1000e 52:54:00:aa:bb:00 no-teaming up',
+    ]);
+    assert.equal(pairMac('52:54:00:aa:bb:ff', 1), '52:54:00:aa:bb:00', 'the rule the e2e tests use');
+    assert.deepEqual(findTeams(parseDomainXml(two), 'emulated').map((t) => [t.standby.alias, t.primaries.map((p) => p.alias)]), [
+      ['ua-backup0', ['ua-primary0']],
+      ['ua-backup1', ['ua-primary1']],
+    ]);
+    assert.match(two, /<cmdline>[^<]* vfm\.pairs=2<\/cmdline>/);
+    // The default shape is the guest it always was: same devices, no vfm.pairs on its command line.
+    const one = await xml('one-pair');
+    const byDefault = await execa(script, ['guest-xml', 'vm-9', '--mac', '52:54:00:aa:bb:ff'], { env: { TESTBED_CACHE: cache } });
+    assert.equal(byDefault.stdout, one);
+    assert.deepEqual(summary(one), summary(two).slice(0, 2));
+    assert.doesNotMatch(one, /vfm\.pairs/);
+  });
+
+  void it('guest-xml of every shape is a domain libvirt\'s own schema accepts (virt-xml-validate)', { skip: !hasValidator() && 'virt-xml-validate is not installed (libvirt-clients)' }, async () => {
+    for (const shape of ['plain', 'one-pair', 'two-pairs']) {
+      const r = await execa(script, ['guest-xml', 'vm-9', '--shape', shape], { env: { TESTBED_CACHE: cache } });
+      const file = path.join(cache, `${shape}.xml`);
+      await writeFile(file, r.stdout);
+      const v = await execa('virt-xml-validate', [file, 'domain'], { reject: false });
+      assert.equal(v.exitCode, 0, `${shape}: ${v.stdout}${v.stderr}`);
+    }
+  });
+
   void it('bad guest arguments are one line naming what is wrong, exit 1', async () => {
     for (const [args, message] of [
       [['guest-xml', 'bad/name'], "testbed: error: bad guest name 'bad/name' (letters, digits, _ . -)"],
       [['guest-xml', 'vm-9', '--host', 'hostC'], "testbed: error: unknown host 'hostC' (expected hostA or hostB)"],
       [['guest-xml', 'vm-9', '--mac', 'zz'], "testbed: error: bad MAC 'zz'"],
+      [['guest-xml', 'vm-9', '--shape', 'three-pairs'], "testbed: error: bad shape 'three-pairs' (expected plain, one-pair or two-pairs)"],
     ] as const) {
       const r = await execa(script, args, { reject: false, env: { TESTBED_CACHE: cache } });
       assert.equal(r.exitCode, 1);

@@ -7,7 +7,7 @@ import { IncomingLimitError, InsufficientMemoryError, NoFreeVfError } from '../.
 import { ModelFleet } from '../../src/hypervisor/model.js';
 import { FileLedger, MemoryLedger, type VfLedger } from '../../src/vf/ledger.js';
 import { leaseGraceMs, VfPool } from '../../src/vf/pool.js';
-import { PciListProvider } from '../../src/vf/provider.js';
+import { EmulatedProvider, PciListProvider } from '../../src/vf/provider.js';
 import { silentLogger, type Logger } from '../../src/util/logger.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 
@@ -109,5 +109,79 @@ void describe('VF pool (one host)', () => {
     await p.reserve(req('new', { ownerAlive: () => Promise.resolve(false) }));
     assert.match(String(log.lines.at(-1)?.meta.reservations), /^a \S+ reserved by migrate\/a at /);
     assert.equal(log.at('info').length, 4, log.lines.map((l) => l.message).join('\n'));
+  });
+});
+
+void describe('VF pool: a VM with several teamed pairs books one VF per pair', () => {
+  void it('books all of them or none: a VM needing more VFs than are free books nothing', async () => {
+    const { pool: p } = pool(3);
+    await p.reserve(req('one'));
+    await assert.rejects(p.reserveVfs(req('three-pairs'), 3), (err: unknown) => {
+      assert.ok(err instanceof NoFreeVfError);
+      assert.match(err.message, /^h has no free VF for three-pairs \(3 VFs, one per teamed pair, 0 already booked\): all 3 are booked/);
+      return true;
+    });
+    assert.equal(await p.bookingOf('three-pairs'), null, 'no VF half-booked');
+    assert.equal((await p.status()).free, 2);
+    const two = await p.reserveVfs(req('two-pairs'), 2);
+    assert.equal(new Set(two.map((v) => v.id)).size, 2);
+    assert.equal((await p.status()).free, 0);
+  });
+
+  void it('two VMs with two pairs each racing for three VFs: one gets both, the other none', async () => {
+    const { pool: p } = pool(3);
+    const results = await Promise.allSettled([p.reserveVfs(req('a'), 2), p.reserveVfs(req('b'), 2)]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+    const status = await p.status();
+    assert.deepEqual([status.free, status.incoming], [1, 1]);
+  });
+
+  void it('a retry gets the same VFs; an evacuation claim of one VF is topped up, and taken over, by the migration', async () => {
+    const { pool: p } = pool(4);
+    const first = await p.reserveVfs(req('a'), 2);
+    assert.deepEqual(await p.reserveVfs(req('a'), 2), first);
+    const claimed = await p.reserve(req('b', { owner: 'evacuate/h0' }));
+    const both = await p.reserveVfs(req('b'), 2);
+    assert.deepEqual(both[0], claimed);
+    assert.equal(both.length, 2);
+  });
+
+  void it('a VM counts once towards the incoming limit and its memory once, however many pairs', async () => {
+    const { pool: p } = pool(6);
+    await p.reserveVfs(req('a', { memoryMiB: 30_000 }), 3);
+    const status = await p.status();
+    assert.deepEqual([status.incoming, status.reservedMemoryMiB], [1, 30_000]);
+    await p.reserveVfs(req('b', { maxIncoming: 2, memoryMiB: 30_000 }), 2);
+    await assert.rejects(p.reserveVfs(req('c', { maxIncoming: 2 }), 1), IncomingLimitError);
+  });
+
+  void it('attaching every pair turns all its bookings attached; releasing frees them all', async () => {
+    const ledger = new MemoryLedger();
+    const { pool: p } = pool(3, ledger);
+    const vfs = await p.reserveVfs(req('a'), 2);
+    await p.markAllAttached('a', vfs, 'migrate/a');
+    assert.deepEqual((await ledger.read()).map((b) => `${b.vm} ${b.vfId} ${b.state} ${b.memoryMiB}`), vfs.map((v) => `a ${v.id} attached 0`));
+    await p.release('a');
+    assert.deepEqual(await ledger.read(), []);
+  });
+
+  void it('adopts every VF a two-pair VM holds (one ledger entry each) and reconciles a VM it never saw with both', async () => {
+    const { pool: p, fleet } = pool(4);
+    fleet.addVm('h', { name: 'two', pairs: 2 });
+    const [vf0, vf1] = fleet.vfAddresses('h');
+    const adopted = await p.adoptAll('two', [vf0!, vf1!], 'migrate/two');
+    assert.deepEqual(adopted.map((v) => v.id), [vf0, vf1]);
+    fleet.addVm('h', { name: 'unseen', pairs: 2 });
+    const status = await p.status();
+    assert.equal(status.free, 0, 'both pairs of both VMs booked');
+  });
+
+  void it('emulated VFs (no PCI address): each pair of the VM adopts a VF of its own', async () => {
+    const fleet = new ModelFleet();
+    fleet.addHost('h', { vfs: 0 });
+    const p = new VfPool('h', new EmulatedProvider('h', 3), new MemoryLedger(), fleet.hypervisor('h'));
+    const adopted = await p.adoptAll('guest', [null, null], 'migrate/guest');
+    assert.deepEqual(adopted.map((v) => v.id), ['h/emulated-0', 'h/emulated-1']);
+    assert.deepEqual((await p.adoptAll('guest', [null, null], 'migrate/guest')).map((v) => v.id), ['h/emulated-0', 'h/emulated-1'], 'again: the same two');
   });
 });

@@ -5,6 +5,7 @@ import { ConnectionFailedError, HypervisorFailureError, InvalidOperationError, M
 import type { PrimarySpec } from '../../src/domain/primary-spec.js';
 import type { MigrationProgress } from '../../src/hypervisor/hypervisor.js';
 import { VirshHypervisor } from '../../src/hypervisor/virsh.js';
+import { parseDomainXml } from '../../src/domain/parse-domain-xml.js';
 import { COMPLETED_IN, RUNNING_JOB, seen } from '../support/libvirt-texts.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 import { deferred, ScriptedVirsh, type Reply, type Script } from '../support/scripted-virsh.js';
@@ -419,5 +420,103 @@ void describe('VirshHypervisor: every domain on the host', () => {
     const { hyp, virsh } = adapter(inventory(`${UUID_HERE}\nprobe1\n`));
     await assert.rejects(hyp.listVms(), (err: unknown) => err instanceof HypervisorFailureError && /printed .*probe1.*, not a UUID/.test(err.message));
     assert.deepEqual(virsh.trail(), ['hostA: list --uuid --all']);
+  });
+});
+
+// ---- the <hostdev> teaming form ------------------------------------------------------------------
+
+/**
+ * A VF passed as a plain PCI `<hostdev>` with `<teaming type='transient' persistent=…>` (libvirt 7.1+), in
+ * the shape of libvirt's own tests/qemuxmlconfdata/net-virtio-teaming-hostdev.xml: the fixture is a live
+ * domain holding one. The testbed has no PCI device to pass through, so these scripted calls are the proof.
+ */
+const HOSTDEV_XML = readFileSync(new URL('../../../test/fixtures/domains/valid-hostdev-teaming.xml', import.meta.url), 'utf8');
+const HOSTDEV_ELEMENT = /<hostdev mode='subsystem' type='pci' managed='yes'>[\s\S]*?<\/hostdev>\s*/;
+const WITHOUT_HOSTDEV = HOSTDEV_XML.replace(HOSTDEV_ELEMENT, '');
+const HOSTDEV_GUEST = 'web-01';
+const HOSTDEV_PRIMARY: PrimarySpec = {
+  alias: 'ua-sriov0',
+  mac: '52:54:00:6d:90:02',
+  vf: { id: '0000:3b:02.1', kind: 'pci', pciAddress: '0000:3b:02.1' },
+  standbyAlias: 'ua-backup0',
+  form: 'hostdev',
+};
+
+/** web-01 on hostA, persistent, with or without its `<hostdev>` primary (live and in its definition alike). */
+function hostdevGuest(state: { present: boolean; attached: string[] }): Script {
+  return (_host, args) => {
+    switch (args[0]) {
+      case 'dumpxml':
+        return { stdout: state.present ? HOSTDEV_XML : WITHOUT_HOSTDEV };
+      case 'dominfo':
+        return { stdout: `Id:             7\nName:           ${HOSTDEV_GUEST}\nPersistent:     yes\n` };
+      case 'detach-device-alias':
+        state.present = false;
+        return {};
+      case 'attach-device':
+        state.attached.push(readFileSync(args[args.indexOf('--file') + 1] ?? '', 'utf8'));
+        state.present = true;
+        return {};
+      default:
+        return assert.fail(`unscripted: ${args.join(' ')}`);
+    }
+  };
+}
+
+const HOSTDEV_LOOK = [`hostA: dumpxml --domain ${HOSTDEV_GUEST}`, `hostA: dominfo --domain ${HOSTDEV_GUEST}`, `hostA: dumpxml --domain ${HOSTDEV_GUEST} --inactive`];
+
+void describe('VirshHypervisor: a VF teamed as a plain <hostdev>', () => {
+  void it('is unplugged by its alias, live and from the definition, and confirmed gone', async () => {
+    const state = { present: true, attached: [] as string[] };
+    const { hyp, virsh } = adapter(hostdevGuest(state), 'hostdev');
+    await hyp.detachInterface(HOSTDEV_GUEST, 'ua-sriov0', { deadlineMs: 1000 });
+    assert.deepEqual(virsh.trail(), [
+      ...HOSTDEV_LOOK,
+      `hostA: detach-device-alias --domain ${HOSTDEV_GUEST} --alias ua-sriov0 --live --config`,
+      `hostA: dumpxml --domain ${HOSTDEV_GUEST}`,
+    ]);
+  });
+
+  void it('is plugged back as a <hostdev> with <teaming>, never as an <interface>, live and into the definition', async () => {
+    const state = { present: false, attached: [] as string[] };
+    const { hyp, virsh } = adapter(hostdevGuest(state), 'hostdev');
+    await hyp.attachPrimary(HOSTDEV_GUEST, HOSTDEV_PRIMARY, { deadlineMs: 1000 });
+    assert.deepEqual(
+      virsh.trail().map((l) => l.replace(/--file \S+/, '--file FILE')),
+      [...HOSTDEV_LOOK, `hostA: attach-device --domain ${HOSTDEV_GUEST} --file FILE --live --config`, `hostA: dumpxml --domain ${HOSTDEV_GUEST}`],
+    );
+    assert.deepEqual(state.attached, [
+      '<hostdev mode="subsystem" type="pci" managed="yes"><source><address domain="0x0000" bus="0x3b" slot="0x02" function="0x1"/></source>' +
+        '<teaming type="transient" persistent="ua-backup0"/><alias name="ua-sriov0"/></hostdev>',
+    ]);
+    // What libvirt would hold afterwards reads back as the very primary the domain had: same form, VF and team.
+    const devicesEnd = WITHOUT_HOSTDEV.indexOf('    <serial');
+    const after = parseDomainXml(`${WITHOUT_HOSTDEV.slice(0, devicesEnd)}${state.attached[0]}\n${WITHOUT_HOSTDEV.slice(devicesEnd)}`);
+    const before = parseDomainXml(HOSTDEV_XML);
+    const pick = (d: typeof before) => d.interfaces.filter((i) => i.form === 'hostdev').map(({ guestSlot: _slot, ...nic }) => nic);
+    assert.deepEqual(pick(after), pick(before));
+    assert.equal(pick(after).length, 1);
+  });
+
+  void it('a <hostdev> already in place (a retry) is not plugged again', async () => {
+    const state = { present: true, attached: [] as string[] };
+    const { hyp, virsh } = adapter(hostdevGuest(state), 'hostdev');
+    await hyp.attachPrimary(HOSTDEV_GUEST, HOSTDEV_PRIMARY, { deadlineMs: 1000 });
+    assert.deepEqual(virsh.trail(['attach-device']), []);
+  });
+
+  void it('a two-pair domain holds two VFs, both booked by the pool', async () => {
+    const twoPairs = readFileSync(new URL('../../../test/fixtures/domains/valid-two-pairs.xml', import.meta.url), 'utf8');
+    const { hyp } = adapter((_h, args) => {
+      if (args[0] === 'list') return { stdout: `${UUID_HERE}\n` };
+      if (args[0] === 'domstate') return { stdout: 'running\n\n' };
+      // virsh prints the domain alone: the fixture's leading comment is ours.
+      if (args[0] === 'dumpxml') return { stdout: twoPairs.slice(twoPairs.indexOf('<domain')) };
+      return assert.fail(args.join(' '));
+    }, 'hostdev');
+    assert.deepEqual(await hyp.vfHolders(), [
+      { vm: 'web-01', pciAddress: '0000:3b:02.1' },
+      { vm: 'web-01', pciAddress: '0000:3b:02.2' },
+    ]);
   });
 });
