@@ -65,31 +65,39 @@ class RepairRun {
   }
 
   async run(): Promise<RepairReport> {
-    const { vm, host } = this.req;
-    let inspection: TeamingInspection;
+    const { vm } = this.req;
+    let inspection: TeamingInspection | null = null;
     try {
-      if (await this.runStep<boolean>(steps.checkRuns, [migrationWorkflowId(vm)])) {
-        this.skipRest('a migration of the VM is open');
-        return this.end('refused', `repair of ${vm} refused: its migration ${migrationWorkflowId(vm)} is still open; wait for it to end (or cancel it), then repair`);
-      }
-      inspection = await this.runStep<TeamingInspection>(steps.inspect, [vm]);
-      const need = inspection.need;
-      if (need.kind === 'healthy') {
-        this.skipRest('the VM is healthy');
-        return this.end('healthy', `${vm} on ${host} is healthy (every primary attached, every standby down); nothing was changed`);
-      }
-      this.findings = need.findings;
-      const pair = need.attach[0];
-      if (pair) {
-        this.vf = await this.runStep<VfRef>(steps.bookVf, [vm, wf.workflowInfo().workflowId]);
-        await this.runStep(steps.attachVf, [this.stepInput(steps.attachVf, this.pairFacts(inspection, pair))]);
-      } else {
-        for (const s of [steps.bookVf, steps.attachVf]) this.skip(s, 'every primary is in place');
+      if (!(await this.runStep<boolean>(steps.checkRuns, [migrationWorkflowId(vm)]))) {
+        inspection = await this.runStep<TeamingInspection>(steps.inspect, [vm]);
+        if (inspection.need.kind === 'repair') await this.attachMissing(inspection);
       }
     } catch (err) {
       return this.notRepaired(err);
     }
-    return wf.CancellationScope.nonCancellable(() => this.finishForward(inspection));
+    // Outside the try: end() throws the failure a refused run ends with, which is no step failing.
+    if (!inspection) {
+      this.skipRest('a migration of the VM is open');
+      return this.end('refused', `repair of ${vm} refused: its migration ${migrationWorkflowId(vm)} is still open; wait for it to end (or cancel it), then repair`);
+    }
+    if (inspection.need.kind === 'healthy') {
+      this.skipRest('the VM is healthy');
+      return this.end('healthy', `${vm} on ${this.req.host} is healthy (every primary attached, every standby down); nothing was changed`);
+    }
+    const checked = inspection;
+    return wf.CancellationScope.nonCancellable(() => this.finishForward(checked));
+  }
+
+  /** Books and attaches a VF for the pair missing its primary, if one is. */
+  private async attachMissing(inspection: TeamingInspection): Promise<void> {
+    const pair = inspection.need.kind === 'repair' ? inspection.need.attach[0] : undefined;
+    this.findings = inspection.need.kind === 'repair' ? inspection.need.findings : [];
+    if (!pair) {
+      for (const s of [steps.bookVf, steps.attachVf]) this.skip(s, 'every primary is in place');
+      return;
+    }
+    this.vf = await this.runStep<VfRef>(steps.bookVf, [this.req.vm, wf.workflowInfo().workflowId]);
+    await this.runStep(steps.attachVf, [this.stepInput(steps.attachVf, this.pairFacts(inspection, pair))]);
   }
 
   /** After the attach (or with nothing to attach): standbys down, then both ledgers; a failure here is told, never undone. */
