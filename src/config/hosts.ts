@@ -52,7 +52,7 @@ const hostSchema = z.strictObject({
     .strictObject({
       scanEvery: durationParam('5m'),
       /** Off by default: an operator decides whether a host gives VFs back unasked. The limit keeps a fleet-wide fault from starting a storm. */
-      autoRepair: z.strictObject({ enabled: z.boolean().default(false), maxPerHour: z.int().min(1).max(60).default(4) }).prefault({}),
+      autoRepair: z.strictObject({ enabled: z.boolean().default(false), maxPerHour: z.int().min(1, { message: 'expected 1 to 60 repairs an hour (to start none, set enabled: false)' }).max(60, { message: 'expected 1 to 60 repairs an hour' }).default(4) }).prefault({}),
     })
     .prefault({}),
 });
