@@ -123,7 +123,8 @@ class RepairRun {
   private async notRepaired(err: unknown): Promise<RepairReport> {
     const { vm, host } = this.req;
     const failed = this.failedStep();
-    const booked = this.tracker.get(steps.bookVf.id).state === 'completed' || this.tracker.get(steps.bookVf.id).state === 'failed';
+    // A booking that failed booked nothing of this run's: what the VM held before is not this run's to free.
+    const booked = this.tracker.get(steps.bookVf.id).state === 'completed';
     let undo = 'nothing needed undoing';
     if (booked && steps.bookVf.compensate) {
       const comp = steps.bookVf.compensate;

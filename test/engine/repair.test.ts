@@ -5,6 +5,7 @@ import { migrationReport } from '../../src/client/migration-result.js';
 import { latestRun, VmBusyError } from '../../src/client/open-run.js';
 import { repairReport, vmsToRepair } from '../../src/client/repair-result.js';
 import { startRepair, type StartRepairOptions } from '../../src/client/start-repair.js';
+import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import type { ModelOp } from '../../src/hypervisor/model.js';
 import { controlQueue, repairWorkflowType } from '../../src/temporal/names.js';
 import type { repairVm } from '../../src/workflows/repair-vm.js';
@@ -112,6 +113,31 @@ void describe('repairVm: a VM left DEGRADED gets its VF back where it runs', () 
       assert.deepEqual(env.fleet.vm('vm-h'), vmBefore);
       assert.deepEqual(await pool.bookingOf('vm-h'), ledgerBefore, 'the ledger is as it was');
       assert.equal((await run.handle.describe()).status.name, 'COMPLETED');
+    } finally {
+      await env.shutdown();
+    }
+  });
+
+  void it('an attach that keeps failing: not-repaired, the booked VF given back, the VM left as found', async () => {
+    const env = await new ModelEnv(temporal, [{ name: 'hostA', vfs: 1, vms: [{ name: 'vm-n' }] }, { name: 'hostB', vfs: 1 }]).start();
+    try {
+      await degradedMigration(env, 'vm-n');
+      const found = env.fleet.vm('vm-n');
+      env.fleet.injectFault({ host: 'hostB', op: 'attachPrimary', mode: 'fail', times: Infinity, error: (h) => new InvalidOperationError('injected: no hot-plug slot', h) });
+      const run = await repair(env, 'vm-n');
+      const report = await repairReport(run.handle);
+      assert.equal(report.outcome, 'not-repaired', report.message);
+      assert.equal(report.failedStep?.id, 'attach-vf');
+      assert.match(report.message, /^vm-n on hostB was not repaired: step "attach-vf" \(attachVf\) failed: injected: no hot-plug slot; the booked VF was given back; the VM is as it was found$/);
+      assert.deepEqual(
+        report.steps.map((s) => `${s.id}:${s.state}`),
+        ['check-runs:completed', 'inspect:completed', 'book-vf:compensated', 'attach-vf:failed', 'standby-down:not-run', 'reconcile-ledger:not-run', 'reconcile-former-ledger:not-run'],
+      );
+      assert.equal(await env.services.get('hostB')?.vfs.bookingOf('vm-n'), null, 'no booking left on hostB');
+      assert.deepEqual(env.fleet.vm('vm-n'), found, 'the VM is as it was found: on its standby');
+      const failure = await run.handle.result().catch((e: unknown) => e);
+      assert.ok(failure instanceof WorkflowFailedError);
+      assert.equal((failure.cause as { type?: string }).type, 'RepairFailed');
     } finally {
       await env.shutdown();
     }
