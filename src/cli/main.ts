@@ -11,6 +11,7 @@ import { registerPauseResumeCommands } from './commands/pause-resume.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerRepairCommand } from './commands/repair.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { errorReport } from './error-report.js';
@@ -41,6 +42,7 @@ registerPauseResumeCommands(program, exit);
 registerPolicyCommands(program, exit);
 registerLedgerCommands(program, exit);
 registerSchemaCommand(program, exit);
+registerRepairCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,11 +3,12 @@ import { activityRegistry } from '../activities/registry.js';
 import { InputError, VfmigrateError } from '../errors.js';
 import { quoted } from '../util/printable.js';
 import { loadPlan, type PlanLoad } from '../plan/load.js';
-import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowType, vmNamePattern } from '../temporal/names.js';
+import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowType, repairWorkflowId, vmNamePattern } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost } from '../temporal/search-attributes.js';
 import type { migrateVm } from '../workflows/migrate-vm.js';
 import { migrationStartOptions } from '../workflows/migration-start.js';
 import type { RunRequest } from '../workflows/migration-types.js';
+import { openRun, VmBusyError } from './open-run.js';
 import { runLink } from './ui-link.js';
 import { valueOf } from '../util/settled.js';
 import { requireWorkers } from './worker-check.js';
@@ -44,6 +45,10 @@ export class MigrationAlreadyRunningError extends VfmigrateError {
  */
 export async function startMigration(client: Client, opts: StartMigrationOptions): Promise<StartedMigration> {
   checkNames(opts);
+  const repair = await openRun(client, repairWorkflowId(opts.vm));
+  if (repair) {
+    throw new VmBusyError(`${opts.vm} is being repaired by run ${repair.workflowId} ${repair.runId}; wait for it (\`vfmigrate status ${repair.workflowId}\`), then migrate`);
+  }
   // The plan and the workers are checked at once; a bad plan is still the error reported first.
   const [loaded, workers] = await Promise.allSettled([
     typeof opts.plan === 'object' ? opts.plan : loadPlanOrThrow(opts.plan),

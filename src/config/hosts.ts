@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { hostNamePattern } from '../temporal/names.js';
+import { durationParam } from '../util/duration.js';
 import { libvirtUriProblem } from './libvirt-uri.js';
 import { readYamlFile } from './yaml-file.js';
 
@@ -46,6 +47,14 @@ const hostSchema = z.strictObject({
     .optional(),
   /** How often a running migration updates the run's progress query. */
   progressEvery: z.string().regex(/^[1-9][0-9]*(ms|s)$/).default('2s'),
+  /** VMs a run could not finish (standby up, or primary missing, with no run open): how often the worker looks, and whether it repairs them itself. */
+  repair: z
+    .strictObject({
+      scanEvery: durationParam('5m'),
+      /** Off by default: an operator decides whether a host gives VFs back unasked. The limit keeps a fleet-wide fault from starting a storm. */
+      autoRepair: z.strictObject({ enabled: z.boolean().default(false), maxPerHour: z.int().min(1, { message: 'expected 1 to 60 repairs an hour (to start none, set enabled: false)' }).max(60, { message: 'expected 1 to 60 repairs an hour' }).default(4) }).prefault({}),
+    })
+    .prefault({}),
 });
 
 export const hostsFileSchema = z.strictObject({

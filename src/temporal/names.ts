@@ -43,3 +43,12 @@ export const hostNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
  * alone: virsh takes a number for a domain ID before it tries names, so "5" could address another VM.
  */
 export const vmNamePattern = /^(?![0-9]+$)[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+
+/** Repair of a VM left degraded (issue 11): one per VM at a time, like its migration, under an id of its own. */
+export const repairWorkflowType = 'repairVm';
+export function repairWorkflowId(vm: string): string {
+  return `repair/${vm}`;
+}
+
+/** Asks one host's worker which of its VMs need repair (`vfmigrate status --host`). */
+export const repairScanWorkflowType = 'findVmsToRepair';

@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { controlActivities } from '../activities/resolve-migration-plan.js';
+import { runIsOpen } from '../activities/run-is-open.js';
 import { controlQueue } from '../temporal/names.js';
 import { workflowBundle } from './workflow-bundle.js';
 
@@ -10,14 +11,15 @@ export interface ControlWorkerOptions {
   identity?: string;
 }
 
-/** Runs the workflows (migrations and evacuations) on the control queue, and the activity resolving their plans. */
+/** Runs the workflows (migrations, evacuations and repairs) on the control queue, and the activity resolving their plans. */
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: controlQueue(opts.queuePrefix),
     workflowBundle: await workflowBundle(),
-    activities: controlActivities,
+    // runIsOpen: a repair checks in its run that no migration of its VM is open.
+    activities: { ...controlActivities, runIsOpen },
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
 }

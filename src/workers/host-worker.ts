@@ -3,6 +3,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
+import { repairActivities } from '../activities/repair-host-activities.js';
 import { hostQueue } from '../temporal/names.js';
 import { hostLogger } from './host-logger.js';
 import { VfPoolGauges } from './vf-pool-gauges.js';
@@ -33,7 +34,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       connection: opts.connection,
       namespace: opts.namespace,
       taskQueue: hostQueue(opts.queuePrefix, opts.host.name),
-      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host) },
+      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host), ...repairActivities(opts.host) },
       // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
       maxHeartbeatThrottleInterval: '1s',
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',

@@ -9,6 +9,7 @@
 import * as wf from '@temporalio/workflow';
 import type { EvacuationProgress } from '../evacuation/evacuation-types.js';
 import type { MigrationProgress } from './migration-types.js';
+import type { RepairProgress } from './repair-types.js';
 
 /** migrateVm: where the run is, step by step (also answered while the run resolves its plan). */
 export const migrationProgressQuery = wf.defineQuery<MigrationProgress>('progress');
@@ -24,3 +25,6 @@ export const pauseUpdate = wf.defineUpdate<EvacuationProgress, []>('pause');
 
 /** evacuateHost: start migrations again after a pause. No arguments; answers the progress after the change. */
 export const resumeUpdate = wf.defineUpdate<EvacuationProgress, []>('resume');
+
+/** repairVm: where the repair is, step by step. The same name as the others' query: `status` asks every run alike. */
+export const repairProgressQuery = wf.defineQuery<RepairProgress>('progress');

@@ -2,13 +2,16 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { evacuationReport, queryEvacuation } from '../../client/evacuation-result.js';
 import { migrationReport, queryProgress } from '../../client/migration-result.js';
+import { queryRepair, repairReport, vmsToRepair } from '../../client/repair-result.js';
 import { runLink } from '../../client/ui-link.js';
-import { evacuationWorkflowType } from '../../temporal/names.js';
+import { evacuationWorkflowType, repairWorkflowType } from '../../temporal/names.js';
+import { InputError } from '../../errors.js';
 import { connectFromSettings } from '../context.js';
 import { describeRun } from '../describe-run.js';
 import { evacuationLines, vmLine } from '../evacuation-lines.js';
 import { consoleOutput as io, outcomeLine, printLines, uiLinkLines } from '../output.js';
 import { reportLines, stepLine } from '../progress-lines.js';
+import { candidateLines, repairLines, repairReportLines } from '../repair-lines.js';
 
 export async function runStatus(workflowId: string): Promise<number> {
   const { settings, client } = await connectFromSettings();
@@ -18,6 +21,11 @@ export async function runStatus(workflowId: string): Promise<number> {
   printLines(io, uiLinkLines(runLink(settings.uiUrl, settings.namespace, workflowId, description.runId)));
   if (description.type === evacuationWorkflowType) {
     await evacuationStatus(client, workflowId);
+    return 0;
+  }
+  if (description.type === repairWorkflowType) {
+    const running = description.status.name === 'RUNNING';
+    printLines(io, running ? repairLines(await queryRepair(handle)) : repairReportLines(await repairReport(handle)));
     return 0;
   }
   if (description.status.name === 'RUNNING') {
@@ -42,10 +50,24 @@ async function evacuationStatus(client: Client, workflowId: string): Promise<voi
   printLines(io, [...evacuationLines(report), ...report.vms.map(vmLine), outcomeLine(report)]);
 }
 
+/** `status --host H`: the VMs on H whose standby is up or whose primary is missing, with no run of theirs open (asked of H's worker). */
+export async function runHostStatus(host: string): Promise<number> {
+  const { settings, client } = await connectFromSettings();
+  const scan = await vmsToRepair(client, { host, namespace: settings.namespace, queuePrefix: settings.queuePrefix });
+  printLines(io, candidateLines(scan.host, scan.candidates));
+  return 0;
+}
+
 export function registerStatusCommand(program: Command, exit: (code: number) => void): void {
   program
     .command('status')
-    .argument('<workflow-id>', 'e.g. migrate/vm-7 or evacuate/hostA')
-    .description('show a run (a migration or an evacuation): where it is, or its report once it has ended')
-    .action(async (id: string) => exit(await runStatus(id)));
+    .argument('[workflow-id]', 'e.g. migrate/vm-7, evacuate/hostA or repair/vm-7')
+    .option('--host <host>', "instead of a run: the VMs on this host that need repair (asked of the host's worker)")
+    .description('show a run (a migration, an evacuation or a repair): where it is, or its report once it has ended; or, with --host, the VMs there that need repair')
+    .action(async (id: string | undefined, opts: { host?: string }) => {
+      if (opts.host && id) throw new InputError('give a run id or --host HOST, not both');
+      if (opts.host) return exit(await runHostStatus(opts.host));
+      if (!id) throw new InputError('say which run (e.g. `vfmigrate status migrate/vm-7`), or --host HOST for the VMs there that need repair');
+      exit(await runStatus(id));
+    });
 }

@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
-import { Runtime, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
-import { connectWorker } from '../../config/connection.js';
+import { openRun } from '../../client/open-run.js';
+import { startRepair } from '../../client/start-repair.js';
+import { connectWorker, type TemporalSettings } from '../../config/connection.js';
 import { metricsAddress, metricsAddressVariable } from '../../config/metrics-address.js';
+import { loadHostConfig } from '../../config/hosts.js';
 import { InputError } from '../../errors.js';
 import { createControlWorker } from '../../workers/control-worker.js';
+import { hostLogger } from '../../workers/host-logger.js';
 import { createHostWorker } from '../../workers/host-worker.js';
+import { RepairWatch } from '../../workers/repair-watch.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 import { modelFleetHosts } from '../../workers/model-fleet-hosts.js';
 import { installWorkerRuntime } from '../../workers/worker-runtime.js';
@@ -45,7 +51,10 @@ export async function runWorkers(opts: WorkerOptions, served: string | null): Pr
   }
   if (served) consoleOutput.out(`metrics: http://${served}/metrics`);
   consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
+  const watch = host && opts.hosts ? await repairWatch(host, opts.hosts, connection, settings) : null;
+  watch?.start();
   await Promise.all(workers.map((w) => w.run()));
+  await watch?.stop();
   await connection.close();
   return 0;
 }
@@ -59,6 +68,20 @@ async function openHost(name: string, hostsFile: string | undefined): Promise<Ho
   const vms = await host.hypervisor.listVms();
   consoleOutput.out(`${host.name}: libvirt answers (${counted(vms.length, 'domain')}), VFs: ${JSON.stringify(await host.vfs.status())}`);
   return host;
+}
+
+/** The host's look for VMs a run could not finish, as its host config's `repair` section sets it. */
+async function repairWatch(host: HostServices, hostsFile: string, connection: NativeConnection, settings: TemporalSettings): Promise<RepairWatch> {
+  const { repair } = await loadHostConfig(hostsFile, host.name);
+  const client = new Client({ connection, namespace: settings.namespace });
+  return new RepairWatch({
+    host,
+    everyMs: repair.scanEvery,
+    autoRepair: repair.autoRepair,
+    isOpen: async (id) => (await openRun(client, id)) !== null,
+    startRepair: async (vm) => (await startRepair(client, { vm, host: host.name, namespace: settings.namespace, queuePrefix: settings.queuePrefix, checkWorkers: false })).workflowId,
+    log: hostLogger,
+  });
 }
 
 export function registerWorkerCommand(program: Command, exit: (code: number) => void): void {
