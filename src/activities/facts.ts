@@ -27,6 +27,8 @@ export const factsSchema = z.object({
       primary: nicSchema.extend({ vf: vfRefSchema.nullable() }).nullable(),
     })
     .optional(),
+  /** A VM without a VF as preflight found it on the source (preflightSource with `teaming: none`). */
+  guest: z.object({ memoryMiB: z.number() }).optional(),
   /** What each host can do around a VF switch (host networking), as its own worker says. */
   source: z.object({ host: z.string(), network: hostNetworkSchema }).optional(),
   /** The destination as its own worker describes it. */

@@ -9,6 +9,7 @@ export function stepLine(s: StepProgress): string {
 /** Lines for what changed between two progress snapshots, for a live `--wait` display. */
 export function progressChanges(prev: MigrationProgress | null, next: MigrationProgress): string[] {
   const lines: string[] = [];
+  if (next.planChoice && prev?.planChoice !== next.planChoice) lines.push(`plan: ${next.plan.name} v${next.plan.version} (${next.planChoice})`);
   if (prev?.phase !== next.phase) lines.push(`phase: ${next.phase}`);
   for (const step of next.steps) {
     const before = prev?.steps.find((s) => s.id === step.id);
@@ -23,5 +24,6 @@ export function progressChanges(prev: MigrationProgress | null, next: MigrationP
 }
 
 export function reportLines(report: MigrationReport): string[] {
-  return [outcomeLine(report), `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
+  const plan = report.planChoice ? [`plan: ${report.plan.name} v${report.plan.version} (${report.planChoice})`] : [];
+  return [outcomeLine(report), ...plan, `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`)];
 }

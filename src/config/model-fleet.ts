@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelKeyPattern, labelValuePattern } from '../domain/vm-labels.js';
 import { readYamlFile } from './yaml-file.js';
 import { hostNamePattern, vmNamePattern } from '../temporal/names.js';
 import { durationMs, durationParam } from '../util/duration.js';
@@ -20,7 +21,18 @@ export const modelFleetSchema = z.strictObject({
           name: z.string().regex(hostNamePattern, { message: 'expected a host name (letters, digits, . _ -)' }),
           vfs: z.int().min(0),
           memoryMiB: z.int().positive().default(262_144),
-          vms: z.array(z.strictObject({ name: z.string().regex(vmNamePattern), memoryMiB: z.int().positive().default(2048) })).default([]),
+          vms: z
+            .array(
+              z.strictObject({
+                name: z.string().regex(vmNamePattern),
+                memoryMiB: z.int().positive().default(2048),
+                /** false: a VM without a VF (one plain virtio NIC), migrated with plain-live-migration. */
+                vf: z.boolean().default(true),
+                /** As a domain's <vfmigrate:labels> would carry them; evacuation policies' planRules match them. */
+                labels: z.record(z.string().regex(labelKeyPattern), z.string().regex(labelValuePattern)).default({}),
+              }),
+            )
+            .default([]),
         }),
       )
       .min(1),

@@ -74,4 +74,6 @@ export interface DomainDescription {
    * pcie-expander-bus, pcie-switch-upstream-port). Absent where the source has none (the in-memory model).
    */
   busesWithoutHotplug?: number[];
+  /** Operator labels from `<metadata>` (vm-labels.ts); evacuation policies choose plans by them. */
+  labels?: Record<string, string>;
 }

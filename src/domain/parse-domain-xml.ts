@@ -1,5 +1,6 @@
 import type { DomainDescription, GuestSlot, HostdevDevice, NetInterface, OtherHostdev, Teaming } from './description.js';
 import { DomainXmlError } from './domain-xml-error.js';
+import { readLabels } from './vm-labels.js';
 import { readXml, type XmlElement as Element } from './xml-reader.js';
 
 export { DomainXmlError };
@@ -52,6 +53,7 @@ export function describeDomain(root: Element): DomainDescription {
     pcieRootPorts: pcieRootPorts(devices),
     otherHostdevs: hostdevs.filter((el) => !isPciHostdev(el)).map(parseOtherHostdev),
     busesWithoutHotplug: busesWithoutHotplug(devices),
+    labels: readLabels(child(root, 'metadata')),
   };
 }
 

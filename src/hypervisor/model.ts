@@ -49,6 +49,8 @@ export interface ModelVm {
   paused: boolean;
   interfaces: NetInterface[];
   pcieRootPorts: number;
+  /** What the domain's `<metadata>` labels would say (src/domain/vm-labels.ts). */
+  labels: Record<string, string>;
 }
 
 export interface ModelOpRecord {
@@ -137,19 +139,20 @@ export class ModelFleet {
     return [...this.state(host).vfAddresses];
   }
 
-  /** A correctly teamed, running VM holding the first VF nobody on that host holds. */
-  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string }): ModelVm {
+  /**
+   * A correctly teamed, running VM holding the first VF nobody on that host holds; with `vf: false`, a VM
+   * without a VF: one plain virtio NIC, nothing teamed.
+   */
+  addVm(host: string, vm: { name: string; memoryMiB?: number; mac?: string; vf?: boolean; labels?: Record<string, string> }): ModelVm {
     const h = this.state(host);
-    const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
-    const vf = h.vfAddresses.find((a) => !used.has(a));
-    if (!vf) throw new Error(`model: ${host} has no VF left for ${vm.name}`);
     const mac = vm.mac ?? macFor(vm.name);
     const model: ModelVm = {
       name: vm.name,
       memoryMiB: vm.memoryMiB ?? 2048,
       paused: false,
       pcieRootPorts: 4,
-      interfaces: [standbyNic(mac, 'down'), primaryNic({ alias: defaultPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })],
+      interfaces: vm.vf === false ? [plainNic(mac)] : teamedPair(h, vm.name, mac),
+      labels: { ...(vm.labels ?? {}) },
     };
     h.vms.set(vm.name, model);
     this.offline.set(vm.name, { since: null, gapsMs: [] });
@@ -246,6 +249,7 @@ export class ModelHypervisor implements Hypervisor {
       machine: 'pc-q35-7.2',
       interfaces: structuredClone(v.interfaces),
       hostdevs: [],
+      labels: { ...v.labels },
       pcieRootPorts: Array.from({ length: v.pcieRootPorts }, (_, i) => ({ index: i + 1, free: !busy.has(i + 1) })),
     };
   }
@@ -370,6 +374,17 @@ export class ModelHypervisor implements Hypervisor {
     if (!v) throw new VmNotFoundError(`VM ${vm} is not defined on ${this.hostName}`, this.hostName);
     return v;
   }
+}
+
+function teamedPair(h: HostState, vm: string, mac: string): NetInterface[] {
+  const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
+  const vf = h.vfAddresses.find((a) => !used.has(a));
+  if (!vf) throw new Error(`model: ${h.name} has no VF left for ${vm}`);
+  return [standbyNic(mac, 'down'), primaryNic({ alias: defaultPrimaryAlias, mac, vf: { id: vf, kind: 'pci', pciAddress: vf }, standbyAlias: modelStandbyAlias })];
+}
+
+function plainNic(mac: string): NetInterface {
+  return { alias: 'ua-net0', type: 'bridge', model: 'virtio', mac, link: 'up', teaming: null, hostPciAddress: null, network: null, guestSlot: { busController: 'pcie-root-port', bus: 2 } };
 }
 
 function standbyNic(mac: string, link: 'up' | 'down'): NetInterface {

@@ -129,7 +129,7 @@ export class VfPool {
       const booked = new Set(bookings.map((b) => b.vfId));
       const vf = vfs.find((v) => !booked.has(v.id));
       if (!vf) {
-        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}: all ${vfs.length} are booked (${describe(bookings)})`);
+        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}: all ${vfs.length} are booked (${describe(bookings.filter((b) => b.vfId !== null))})`);
       }
       const promised = sumReserved(bookings);
       const free = (await req.freeMemoryMiB()) - promised;
@@ -140,6 +140,31 @@ export class VfPool {
       }
       await this.ledger.write([...bookings.filter((b) => b.vm !== req.vm), booking(vf, req.vm, 'reserved', req.memoryMiB, req.owner)]);
       return vf;
+    });
+  }
+
+  /**
+   * Books only memory, for a VM without a VF on its way here: the same lease, limits and memory check as
+   * `reserve`, and it takes over the booking an evacuation made for the VM. Idempotent per VM.
+   */
+  reserveMemory(req: ReserveRequest): Promise<void> {
+    return this.serial.run(async () => {
+      const bookings = await this.expireLeases(await this.reconcile(await this.provider.list()), req.ownerAlive);
+      const existing = bookings.find((b) => b.vm === req.vm);
+      if (existing) {
+        if (existing.owner !== req.owner) await this.ledger.write(bookings.map((b) => (b === existing ? { ...b, owner: req.owner } : b)));
+        return;
+      }
+      const incoming = bookings.filter((b) => b.state === 'reserved').length;
+      if (req.maxIncoming !== undefined && incoming >= req.maxIncoming) {
+        throw new IncomingLimitError(`${this.host} already has ${incoming} VM(s) on their way in (limit ${req.maxIncoming})`);
+      }
+      const promised = sumReserved(bookings);
+      const free = (await req.freeMemoryMiB()) - promised;
+      if (free < req.memoryMiB) {
+        throw new InsufficientMemoryError(`${this.host} has ${free} MiB free (after ${promised} MiB promised to incoming VMs); ${req.vm} needs ${req.memoryMiB} MiB`);
+      }
+      await this.ledger.write([...bookings, { vfId: null, vm: req.vm, state: 'reserved', memoryMiB: req.memoryMiB, owner: req.owner, at: new Date().toISOString() }]);
     });
   }
 
@@ -277,10 +302,10 @@ function sumReserved(bookings: Booking[]): number {
 }
 
 function summary(b: Booking): string {
-  return `${b.vm} ${b.vfId} ${b.state}`;
+  return `${b.vm} ${b.vfId ?? 'memory only'} ${b.state}`;
 }
 
 function describe(bookings: Booking[]): string {
-  const shown = bookings.slice(0, 5).map((b) => `${b.vfId}: ${b.vm} ${b.state}`);
+  const shown = bookings.slice(0, 5).map((b) => `${b.vfId ?? 'memory only'}: ${b.vm} ${b.state}`);
   return bookings.length > 5 ? `${shown.join(', ')}, …` : shown.join(', ');
 }

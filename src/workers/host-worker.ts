@@ -2,6 +2,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
+import { vmShapeActivities } from '../activities/vm-shapes.js';
 import { hostQueue } from '../temporal/names.js';
 
 export interface HostWorkerOptions {
@@ -27,7 +28,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       connection: opts.connection,
       namespace: opts.namespace,
       taskQueue: hostQueue(opts.queuePrefix, opts.host.name),
-      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host) },
+      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host), ...vmShapeActivities(opts.host) },
       // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
       maxHeartbeatThrottleInterval: '1s',
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',

@@ -1,13 +1,15 @@
 import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
-import { planRefKind } from '../plan/plan-ref.js';
+import { choosePlan, type PlanChoice } from '../plan/plan-choice.js';
+import { planRefKind, type PlanRef } from '../plan/plan-ref.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
 import { compensationActivityId, controlQueue, hostQueue } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import { migrationProgressQuery, migrationProgressSignal } from './definitions.js';
 import { describeFailure } from './failure-info.js';
 import { renderDetails } from './details.js';
+import { invalidInput } from './invalid-input.js';
 import { checkMigrationRequest, parseMigrationBytes, type CheckedMigrationRequest } from './migration-request.js';
 import {
   migrationFailureTypes,
@@ -21,6 +23,7 @@ import {
 } from './migration-types.js';
 import { runPlan } from './run-plan.js';
 import { StepTracker } from './step-tracker.js';
+import { describeVmShapes } from './vm-shapes.js';
 
 /**
  * The interpreter: runs any valid MigrationPlan as a saga. Before the pivot a failure (or a cancel)
@@ -32,12 +35,30 @@ export async function migrateVm(request: MigrationRequest): Promise<MigrationRep
   const checked = checkMigrationRequest(request, wf.workflowInfo().workflowId);
   // `status` right after the start: answered while the plan is resolved (the run replaces this handler).
   wf.setHandler(migrationProgressQuery, () => startingProgress(checked));
-  const plan = await runPlan(checked.plan, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
-  return new MigrationRun({ ...checked, plan }).run();
+  const choice = checked.plan === undefined ? await choosePlanByShape(checked) : null;
+  const ref: PlanRef = choice?.plan ?? (checked.plan as PlanRef);
+  const plan = await runPlan(ref, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
+  return new MigrationRun({ ...checked, plan }, choice?.reason).run();
+}
+
+/**
+ * No plan named: the source host describes the VM (read-only) and plan-choice.ts picks the plan for its
+ * shape. Before any step runs, so a VM that is not there ends the run with nothing changed.
+ */
+async function choosePlanByShape(req: CheckedMigrationRequest): Promise<PlanChoice> {
+  // Only runs without a plan come here, and none was recorded before this: the marker keeps it that way.
+  if (!wf.patched(patches.planByShape)) throw invalidInput('invalid migrateVm input', ['plan: missing']);
+  const [answer] = await describeVmShapes(req.source, [req.vm], req.queuePrefix);
+  if (!answer?.ok) {
+    const reason = answer ? answer.reason : 'no answer';
+    throw wf.ApplicationFailure.create({ type: 'PreflightFailed', nonRetryable: true, message: `cannot choose a plan for ${req.vm}: ${reason}; nothing was changed` });
+  }
+  return choosePlan(answer.shape);
 }
 
 function startingProgress(req: CheckedMigrationRequest): MigrationProgress {
-  const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: typeof req.plan === 'string' ? req.plan : '(document)', version: 0, hash: '' };
+  const named = req.plan === undefined ? '(chosen by the VM\'s shape)' : typeof req.plan === 'string' ? req.plan : '(document)';
+  const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: named, version: 0, hash: '' };
   const { vm, source, destination } = req;
   return { vm, source, destination, plan: { name: plan.name, version: plan.version, hash: plan.hash }, phase: 'Starting', startedAt: new Date(wf.workflowInfo().startTime).toISOString(), steps: [], migration: null, cancelRequested: false, outcome: null };
 }
@@ -62,7 +83,11 @@ class MigrationRun {
   private searchPhase = '';
   private readonly startedAt = Date.now();
 
-  constructor(private readonly req: RunRequest) {
+  constructor(
+    private readonly req: RunRequest,
+    /** Why this plan, when the run chose it. */
+    private readonly planChoice?: string,
+  ) {
     this.tracker = new StepTracker(flattenSteps(req.plan.steps), (call) => this.runsOn(call));
     wf.setHandler(migrationProgressQuery, () => this.progress());
     // Anyone can signal a run: a malformed report is dropped (a throw here would fail the workflow task).
@@ -273,6 +298,7 @@ class MigrationRun {
       source: this.req.source,
       destination: this.req.destination,
       plan: { name, version, hash },
+      ...(this.planChoice ? { planChoice: this.planChoice } : {}),
       phase: this.phase,
       startedAt: new Date(this.startedAt).toISOString(),
       steps: this.tracker.list(),
@@ -319,6 +345,7 @@ const patches = {
   skipIncapable: 'skip-steps-a-host-cannot-do',
   coarsePhases: 'coarse-migration-phase-attribute',
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
+  planByShape: 'choose-plan-by-vm-shape',
 } as const;
 
 const phaseOf: Record<Outcome, string> = {

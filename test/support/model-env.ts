@@ -17,7 +17,7 @@ export interface ModelHostSpec {
   name: string;
   vfs: number;
   memoryMiB?: number;
-  vms?: { name: string; memoryMiB?: number }[];
+  vms?: { name: string; memoryMiB?: number; vf?: boolean; labels?: Record<string, string> }[];
   network?: HostNetwork;
 }
 
