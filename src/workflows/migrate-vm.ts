@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
 import { choosePlan, type PlanChoice } from '../plan/plan-choice.js';
-import { planRefKind, type PlanRef } from '../plan/plan-ref.js';
+import { defaultPlanName, planRefKind, type PlanRef } from '../plan/plan-ref.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
 import { compensationActivityId, controlQueue, hostQueue } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
@@ -43,17 +43,21 @@ export async function migrateVm(request: MigrationRequest): Promise<MigrationRep
 
 /**
  * No plan named: the source host describes the VM (read-only) and plan-choice.ts picks the plan for its
- * shape. Before any step runs, so a VM that is not there ends the run with nothing changed.
+ * shape. A shape that cannot be read (the VM is not there, the host does not answer) gets the default
+ * plan, whose preflight then refuses with the full report and nothing changed.
  */
 async function choosePlanByShape(req: CheckedMigrationRequest): Promise<PlanChoice> {
   // Only runs without a plan come here, and none was recorded before this: the marker keeps it that way.
   if (!wf.patched(patches.planByShape)) throw invalidInput('invalid migrateVm input', ['plan: missing']);
-  const [answer] = await describeVmShapes(req.source, [req.vm], req.queuePrefix);
-  if (!answer?.ok) {
-    const reason = answer ? answer.reason : 'no answer';
-    throw wf.ApplicationFailure.create({ type: 'PreflightFailed', nonRetryable: true, message: `cannot choose a plan for ${req.vm}: ${reason}; nothing was changed` });
+  let unknown: string;
+  try {
+    const [answer] = await describeVmShapes(req.source, [req.vm], req.queuePrefix);
+    if (answer?.ok) return choosePlan(answer.shape);
+    unknown = answer ? answer.reason : 'no answer';
+  } catch (err) {
+    unknown = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
   }
-  return choosePlan(answer.shape);
+  return { plan: defaultPlanName, reason: `shape unknown (${unknown}) -> ${defaultPlanName}` };
 }
 
 function startingProgress(req: CheckedMigrationRequest): MigrationProgress {
