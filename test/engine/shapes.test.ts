@@ -70,6 +70,33 @@ void describe('a plan per VM shape (real Temporal, model hypervisors)', () => {
       },
     ));
 
+  void it('an evacuation that continues as new keeps each VM\'s plan (resolved again by name in the new run)', () =>
+    withEnv(
+      [
+        { name: 'hostA', vfs: 3, vms: [...['c-1', 'c-2', 'c-3'].map((name) => ({ name, vf: false })), { name: 'c-4' }, { name: 'c-5' }, { name: 'c-6', labels: { tier: 'gold' } }] },
+        { name: 'hostB', vfs: 3 },
+      ],
+      async (env) => {
+        const policy = await policyFile({ order: 'name', planRules: [{ match: { name: 'c-6' }, plan: 'detach-first' }] });
+        const report = await evacuationReport((await env.evacuate('hostA', { policyFile: policy, historyLimit: 60 })).handle);
+        assert.equal(report.outcome, 'completed', report.message);
+        assert.ok(report.runs >= 2, `ran in ${report.runs} runs`);
+        assert.deepEqual(
+          report.vms.map((v) => [v.vm, v.state, v.plan]),
+          [
+            ['c-1', 'migrated', 'plain-live-migration'],
+            ['c-2', 'migrated', 'plain-live-migration'],
+            ['c-3', 'migrated', 'plain-live-migration'],
+            ['c-4', 'migrated', 'sriov-live-migration'],
+            ['c-5', 'migrated', 'sriov-live-migration'],
+            ['c-6', 'migrated', 'detach-first'],
+          ],
+        );
+        for (const vm of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6']) assert.equal(env.fleet.jobsStarted.get(vm), 1, `${vm} migrated once`);
+        assert.equal((await runOf(env, 'c-6')).plan.name, 'detach-first');
+      },
+    ));
+
   void it('migrate without --plan: a plain VM runs plain-live-migration and says why; a teamed one sriov-live-migration', () =>
     withEnv([{ name: 'hostA', vfs: 1, vms: [{ name: 'vm-plain', vf: false }, { name: 'vm-teamed' }] }, { name: 'hostB', vfs: 1 }], async (env) => {
       const run = await env.migrate('vm-plain', 'hostA', 'hostB', { plan: undefined });
