@@ -13,8 +13,8 @@ import { ApplicationFailure } from '@temporalio/activity';
  */
 export type VmShapeAnswer = { ok: true; shape: VmShape } | { ok: false; vm: string; type: string; reason: string };
 
-/** A host with more domains than this is described in several calls (none has: libvirt hosts run hundreds). */
-export const maxShapesPerCall = 2000;
+/** More VMs than this in one call are refused: callers ask in batches (the evacuation: 50 at a time). */
+export const maxShapesPerCall = 200;
 /** Domains described at once: each is one `virsh dumpxml` through the host's session pool. */
 const concurrency = 8;
 

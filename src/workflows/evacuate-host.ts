@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { ClaimResult, EvacuationActivities, HostCapacity } from '../activities/evacuation-host-activities.js';
+import type { VmShapeAnswer } from '../activities/vm-shapes.js';
 import { chooseDestination, orderVms, type DestinationView } from '../evacuation/placement.js';
 import {
   evacuationFailureType,
@@ -59,6 +60,11 @@ const timeouts = {
 } as const;
 /** Host activities are retried a little (a worker restarting); a host that keeps failing is reported, not waited for. */
 const hostActivityRetry = { maximumAttempts: 3, initialInterval: '1s' } as const;
+/**
+ * VMs described per call. Each answer is recorded in the history; 50 keeps one under 1 MiB even when every
+ * VM carries the most labels a domain may (64 of up to 63 + 256 characters), below Temporal's payload limit.
+ */
+const shapesPerCall = 50;
 /** While someone else's migrations may free room on a full destination, look again this often. */
 const recheckEvery = '5s';
 
@@ -162,7 +168,10 @@ class Evacuation {
   private async choosePlans(): Promise<void> {
     const pending = this.vms.filter((v) => v.state === 'pending');
     if (!pending.length) return;
-    const answers = await describeVmShapes(this.req.host, pending.map((v) => v.vm), this.req.queuePrefix);
+    const answers: VmShapeAnswer[] = [];
+    for (let i = 0; i < pending.length; i += shapesPerCall) {
+      answers.push(...(await describeVmShapes(this.req.host, pending.slice(i, i + shapesPerCall).map((v) => v.vm), this.req.queuePrefix)));
+    }
     const teamedPlan = this.resolvedPlan().name;
     for (const [i, entry] of pending.entries()) {
       const answer = answers[i];
