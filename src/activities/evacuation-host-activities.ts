@@ -22,9 +22,12 @@ export interface ClaimRequest {
   memoryMiB: number;
   owner: string;
   maxIncoming: number;
+  /** 0: the VM's plan attaches no VF here (plain-live-migration): book its memory alone. Default 1. */
+  vfs?: 0 | 1;
 }
 
-export type ClaimResult = { ok: true; vfId: string } | { ok: false; type: string; reason: string };
+/** `vfId` null: memory alone was booked. */
+export type ClaimResult = { ok: true; vfId: string | null } | { ok: false; type: string; reason: string };
 
 export function evacuationActivities(host: HostServices) {
   const guarded =
@@ -45,7 +48,12 @@ export function evacuationActivities(host: HostServices) {
     /** Books a VF for a VM about to migrate here; a refusal (full, limit reached) is an answer, not an error. */
     claimIncoming: guarded('claimIncoming', async (req: ClaimRequest): Promise<ClaimResult> => {
       try {
-        const vf = await host.vfs.reserve({ ...req, freeMemoryMiB: () => host.hypervisor.freeMemoryMiB(), ownerAlive: runIsOpen });
+        const booking = { vm: req.vm, memoryMiB: req.memoryMiB, owner: req.owner, maxIncoming: req.maxIncoming, freeMemoryMiB: () => host.hypervisor.freeMemoryMiB(), ownerAlive: runIsOpen };
+        if (req.vfs === 0) {
+          await host.vfs.reserveMemory(booking);
+          return { ok: true, vfId: null };
+        }
+        const vf = await host.vfs.reserve(booking);
         return { ok: true, vfId: vf.id };
       } catch (err) {
         if (err instanceof VfmigrateError && !err.retryable) return { ok: false, type: err.type, reason: err.message };

@@ -39,6 +39,8 @@ export const factsSchema = z.object({
       pairs: z.array(pairSchema).min(1).optional(),
     })
     .optional(),
+  /** A VM without a VF as preflight found it on the source (preflightSource with `teaming: none`). */
+  guest: z.object({ memoryMiB: z.number() }).optional(),
   /** What each host can do around a VF switch (host networking), as its own worker says. */
   source: z.object({ host: z.string(), network: hostNetworkSchema }).optional(),
   /** The destination as its own worker describes it. */

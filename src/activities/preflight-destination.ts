@@ -5,12 +5,13 @@ import { defineActivity } from './define.js';
 
 export const preflightDestination = defineActivity({
   name: 'preflightDestination',
-  summary: 'check this host is reachable, has a free VF, and has no domain of that name',
+  summary: 'check this host is reachable, has a free VF (unless the plan needs none), and has no domain of that name',
   hosts: ['destination'],
   readOnly: true,
-  with: z.strictObject({}),
+  // `none`: the plan never attaches a VF here (plain-live-migration), so a host without a free one will do.
+  with: z.strictObject({ vf: z.enum(['required', 'none']).default('required') }),
   defaults: { startToClose: '1m', scheduleToStart: '30s' },
-  async run({ host, input }) {
+  async run({ host, input, params }) {
     // All reads at once; their answers are still checked in this order, so the clearest reason wins.
     const [listed, memory, status] = await Promise.allSettled([host.hypervisor.listVms(), host.hypervisor.freeMemoryMiB(), host.vfs.status()]);
     if (valueOf(listed).some((v) => v.name === input.vm)) {
@@ -18,7 +19,7 @@ export const preflightDestination = defineActivity({
     }
     const [freeMemoryMiB, pool] = [valueOf(memory), valueOf(status)];
     // A VF already booked for this VM here (an evacuation books before it starts the migration) counts.
-    if (pool.free === 0 && !(await host.vfs.bookingOf(input.vm))) {
+    if (params.vf === 'required' && pool.free === 0 && !(await host.vfs.bookingOf(input.vm))) {
       throw new NoFreeVfError(`${host.name} has no free VF (${pool.total} in its pool, all booked); pick another destination`);
     }
     return {

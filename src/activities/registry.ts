@@ -6,6 +6,7 @@ import { migrate } from './migrate.js';
 import { preflightDestination } from './preflight-destination.js';
 import { preflightSource } from './preflight-source.js';
 import { releaseVf } from './release-vf.js';
+import { reserveMemory } from './reserve-memory.js';
 import { reserveVf } from './reserve-vf.js';
 import { setStandbyLink } from './set-standby-link.js';
 import { clearVfMac, restoreVfMac } from './vf-mac.js';
@@ -24,6 +25,7 @@ export const activityDefinitions: readonly ActivityDefinition<unknown>[] = [
   addFdbEntry,
   removeFdbEntry,
   migrate,
+  reserveMemory,
 ] as ActivityDefinition<unknown>[];
 
 export const activityRegistry: ReadonlyMap<string, ActivityDefinition<unknown>> = new Map(activityDefinitions.map((a) => [a.name, a]));

@@ -3,7 +3,7 @@ import { defineActivity } from './define.js';
 
 export const releaseVf = defineActivity({
   name: 'releaseVf',
-  summary: "free the VF this VM holds or has booked on this host (bookkeeping only)",
+  summary: "free the VF (or the memory alone) this VM holds or has booked on this host (bookkeeping only)",
   hosts: ['source', 'destination'],
   readOnly: false,
   with: z.strictObject({}),

@@ -27,6 +27,6 @@ export function evacuationLines(p: EvacuationProgress | EvacuationReport): strin
 }
 
 export function vmLine(v: VmEntry): string {
-  return `  ${stateMarks[v.state]} ${v.vm} (${v.memoryMiB} MiB)${v.destination ? ` → ${v.destination}` : ''} ${v.state}${v.durationMs !== undefined ? ` ${v.durationMs} ms` : ''}${v.message && v.state !== 'migrated' ? `: ${v.message}` : ''}`;
+  return `  ${stateMarks[v.state]} ${v.vm} (${v.memoryMiB} MiB)${v.destination ? ` → ${v.destination}` : ''} ${v.state}${v.durationMs !== undefined ? ` ${v.durationMs} ms` : ''}${v.message && v.state !== 'migrated' ? `: ${v.message}` : ''}${v.planChoice ? ` [${v.planChoice}]` : ''}`;
 }
 

@@ -9,6 +9,7 @@ export function stepLine(s: StepProgress): string {
 /** Lines for what changed between two progress snapshots, for a live `--wait` display. */
 export function progressChanges(prev: MigrationProgress | null, next: MigrationProgress): string[] {
   const lines: string[] = [];
+  if (next.planChoice && prev?.planChoice !== next.planChoice) lines.push(`plan: ${next.plan.name} v${next.plan.version} (${next.planChoice})`);
   if (prev?.phase !== next.phase) lines.push(`phase: ${next.phase}`);
   for (const step of next.steps) {
     const before = prev?.steps.find((s) => s.id === step.id);
@@ -23,6 +24,7 @@ export function progressChanges(prev: MigrationProgress | null, next: MigrationP
 }
 
 export function reportLines(report: MigrationReport): string[] {
+  const plan = report.planChoice ? [`plan: ${report.plan.name} v${report.plan.version} (${report.planChoice})`] : [];
   const guest = report.vfBackInGuestMs === null ? [] : [`the guest had its VF back ${report.vfBackInGuestMs} ms after the attach (its agent says)`];
-  return [outcomeLine(report), `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`), ...guest];
+  return [outcomeLine(report), ...plan, `took ${report.durationMs} ms; steps:`, ...report.steps.map((s) => `  ${stepLine(s)}`), ...guest];
 }

@@ -7,7 +7,6 @@ import { controlQueue, hostNamePattern, hostQueue, migrationWorkflowType, repair
 import { DestinationHost, MigrationPhase, SourceHost } from '../temporal/search-attributes.js';
 import type { migrateVm } from '../workflows/migrate-vm.js';
 import { migrationStartOptions } from '../workflows/migration-start.js';
-import type { RunRequest } from '../workflows/migration-types.js';
 import { openRun, VmBusyError } from './open-run.js';
 import { runLink } from './ui-link.js';
 import { valueOf } from '../util/settled.js';
@@ -17,7 +16,7 @@ export interface StartMigrationOptions {
   vm: string;
   from: string;
   to: string;
-  /** A shipped plan's name, a plan file path, or an already loaded plan. Default: sriov-live-migration. */
+  /** A shipped plan's name, a plan file path, or an already loaded plan. Absent: the run chooses by the VM's shape. */
   plan?: string | Extract<PlanLoad, { ok: true }>;
   namespace: string;
   queuePrefix: string;
@@ -51,7 +50,7 @@ export async function startMigration(client: Client, opts: StartMigrationOptions
   }
   // The plan and the workers are checked at once; a bad plan is still the error reported first.
   const [loaded, workers] = await Promise.allSettled([
-    typeof opts.plan === 'object' ? opts.plan : loadPlanOrThrow(opts.plan),
+    typeof opts.plan === 'object' ? opts.plan : opts.plan === undefined ? null : loadPlanOrThrow(opts.plan),
     opts.checkWorkers === false
       ? undefined
       : requireWorkers(client, opts.namespace, [
@@ -62,8 +61,8 @@ export async function startMigration(client: Client, opts: StartMigrationOptions
   ]);
   const plan = valueOf(loaded);
   valueOf(workers);
-  const request: RunRequest = { vm: opts.vm, source: opts.from, destination: opts.to, plan: plan.resolved, queuePrefix: opts.queuePrefix };
-  const options = migrationStartOptions(request, { planFile: plan.file });
+  const base = { vm: opts.vm, source: opts.from, destination: opts.to, queuePrefix: opts.queuePrefix };
+  const options = plan ? migrationStartOptions({ ...base, plan: plan.resolved }, { planFile: plan.file }) : migrationStartOptions(base, { planByShape: true });
   const { workflowId } = options;
   try {
     const handle = await client.workflow.start<typeof migrateVm>(migrationWorkflowType, options);
@@ -85,7 +84,7 @@ function checkNames(opts: StartMigrationOptions): void {
   if (problems.length) throw new InputError('cannot start the migration', problems);
 }
 
-async function loadPlanOrThrow(ref: string | undefined): Promise<Extract<PlanLoad, { ok: true }>> {
+async function loadPlanOrThrow(ref: string): Promise<Extract<PlanLoad, { ok: true }>> {
   const plan = await loadPlan(ref, activityRegistry);
   if (!plan.ok) throw new InputError(`the plan ${plan.file} is not valid`, plan.problems);
   return plan;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelKeyPattern, labelValuePattern } from '../domain/vm-labels.js';
 import { readYamlFile } from './yaml-file.js';
 import { hostNamePattern, vmNamePattern } from '../temporal/names.js';
 import { durationMs, durationParam } from '../util/duration.js';
@@ -30,6 +31,10 @@ export const modelFleetSchema = z.strictObject({
                 guestLacksVfDriver: z.boolean().default(false),
                 /** Teamed pairs (standby + VF each); each needs a VF of its host. */
                 pairs: z.int().min(1).max(8).default(1),
+                /** false: a VM without a VF (one plain virtio NIC), migrated with plain-live-migration. */
+                vf: z.boolean().default(true),
+                /** As a domain's <vfmigrate:labels> would carry them; evacuation policies' planRules match them. */
+                labels: z.record(z.string().regex(labelKeyPattern), z.string().regex(labelValuePattern)).default({}),
               }),
             )
             .default([]),

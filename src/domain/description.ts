@@ -82,4 +82,6 @@ export interface DomainDescription {
   busesWithoutHotplug?: number[];
   /** The guest agent's channel; null when the domain has none. Absent where the source cannot say. */
   guestAgent?: GuestAgentChannel | null;
+  /** Operator labels from `<metadata>` (vm-labels.ts); evacuation policies choose plans by them. */
+  labels?: Record<string, string>;
 }

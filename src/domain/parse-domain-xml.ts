@@ -1,5 +1,6 @@
 import { GUEST_AGENT_CHANNEL, type DomainDescription, type GuestAgentChannel, type GuestSlot, type HostdevDevice, type NetInterface, type OtherHostdev, type Teaming } from './description.js';
 import { DomainXmlError } from './domain-xml-error.js';
+import { readLabels } from './vm-labels.js';
 import { readXml, type XmlElement as Element } from './xml-reader.js';
 
 export { DomainXmlError };
@@ -53,6 +54,7 @@ export function describeDomain(root: Element): DomainDescription {
     otherHostdevs: hostdevs.filter((el) => !isPciHostdev(el)).map(parseOtherHostdev),
     busesWithoutHotplug: busesWithoutHotplug(devices),
     guestAgent: guestAgentChannel(devices),
+    labels: readLabels(child(root, 'metadata')),
   };
 }
 

@@ -21,6 +21,9 @@ export interface VmEntry {
   startedAt?: string;
   durationMs?: number;
   message?: string;
+  /** The plan chosen for it (a policy rule, or its shape) and why; absent in evacuations recorded before plans were chosen per VM. */
+  plan?: string;
+  planChoice?: string;
 }
 
 export interface EvacuationRequest {

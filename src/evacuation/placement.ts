@@ -7,6 +7,8 @@ import type { Placement, PolicySpec } from './policy-schema.js';
 export interface VmToPlace {
   vm: string;
   memoryMiB: number;
+  /** VFs its plan attaches on the destination: 0 for a VM without one (plain-live-migration). Default 1. */
+  vfs?: number;
 }
 
 export interface DestinationView {
@@ -29,7 +31,7 @@ export function orderVms<T extends VmToPlace>(vms: T[], order: PolicySpec['order
 
 /** The best destination for `vm` under `placement`, or null when none fits right now. */
 export function chooseDestination(vm: VmToPlace, hosts: DestinationView[], placement: Placement, maxIncoming: number, skip: ReadonlySet<string> = new Set()): string | null {
-  const fits = hosts.filter((h) => !skip.has(h.host) && h.freeVfs > 0 && h.freeMemoryMiB >= vm.memoryMiB && h.incoming < maxIncoming);
+  const fits = hosts.filter((h) => !skip.has(h.host) && h.freeVfs >= (vm.vfs ?? 1) && h.freeMemoryMiB >= vm.memoryMiB && h.incoming < maxIncoming);
   if (!fits.length) return null;
   return [...fits].sort(comparators[placement])[0]!.host;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { planRuleSchema } from '../plan/plan-choice.js';
 import { defaultPlanName } from '../plan/plan-ref.js';
 import { hostNamePattern } from '../temporal/names.js';
 
@@ -17,8 +18,13 @@ export const policySchema = z.strictObject({
     name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'expected lower-case letters, digits and dashes' }),
   }),
   spec: z.strictObject({
-    /** A shipped plan's name or a plan file path (relative to the policy file). */
+    /**
+     * The plan a VM with a VF runs when no rule matches: a shipped plan's name or a plan file path (relative
+     * to the policy file). A VM without a VF runs plain-live-migration unless a rule says otherwise.
+     */
     plan: z.string().min(1).default(defaultPlanName),
+    /** Ordered; the first rule whose `match` fits a VM chooses its plan (a shipped plan's name). */
+    planRules: z.array(planRuleSchema).max(100, { message: 'at most 100 rules' }).default([]),
     maxParallel: limit.default(4),
     maxOutgoingPerSource: limit.default(2),
     maxIncomingPerDestination: limit.default(2),

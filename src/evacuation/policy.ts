@@ -29,9 +29,22 @@ export async function loadPolicy(file = defaultPolicyFile, drainedHost?: string)
   const plan = await loadPlan(planFileFor(planName, path.dirname(file)), activityRegistry);
   if (!plan.ok) problems.push(await planProblem(planName, plan));
   problems.push(...destinationProblems(strings(spec?.destinations?.include), strings(spec?.destinations?.exclude), drainedHost));
+  if (parsed.success) problems.push(...(await rulePlanProblems(parsed.data.spec.planRules.map((r) => r.plan))));
   if (problems.length || !parsed.success || !plan.ok) return { ok: false, file, problems };
   const policy = parsed.data;
   return { ok: true, file, policy, plan };
+}
+
+/** Each plan a rule names must ship and be valid: an evacuation finds out before it moves anything. */
+async function rulePlanProblems(names: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const name of new Set(names)) {
+    const plan = await loadPlan(name, activityRegistry);
+    if (plan.ok) continue;
+    const at = names.flatMap((n, i) => (n === name ? [`spec.planRules[${i}].plan`] : [])).join(', ');
+    problems.push(`${at}: ${(await planProblem(name, plan)).replace(/^spec\.plan: /, '')}`);
+  }
+  return problems;
 }
 
 async function planProblem(name: string, plan: Extract<PlanLoad, { ok: false }>): Promise<string> {

@@ -57,6 +57,8 @@ export interface ModelVm {
   guestAgent?: GuestAgentChannel;
   /** The guest has no driver for its VF: a plugged primary never shows in the guest (net_failover incomplete). */
   guestLacksVfDriver?: boolean;
+  /** What the domain's `<metadata>` labels would say (src/domain/vm-labels.ts). */
+  labels: Record<string, string>;
 }
 
 export interface ModelOpRecord {
@@ -148,14 +150,25 @@ export class ModelFleet {
   /**
    * A correctly teamed, running VM with `pairs` teamed pairs (default 1), each holding the next VF nobody on
    * that host holds. Pair i: standby `ua-backup<i>`, primary `ua-primary<i>`, MAC modelPairMac(mac, i).
+   * With `vf: false`, a VM without a VF: one plain virtio NIC, nothing teamed.
    */
   addVm(
     host: string,
-    vm: { name: string; memoryMiB?: number; mac?: string; pairs?: number; form?: 'interface' | 'hostdev'; guestAgent?: GuestAgentChannel; guestLacksVfDriver?: boolean },
+    vm: {
+      name: string;
+      memoryMiB?: number;
+      mac?: string;
+      pairs?: number;
+      form?: 'interface' | 'hostdev';
+      vf?: boolean;
+      labels?: Record<string, string>;
+      guestAgent?: GuestAgentChannel;
+      guestLacksVfDriver?: boolean;
+    },
   ): ModelVm {
     const h = this.state(host);
     const used = new Set([...h.vms.values()].flatMap((v) => v.interfaces.map((i) => i.hostPciAddress)));
-    const count = vm.pairs ?? 1;
+    const count = vm.vf === false ? 0 : (vm.pairs ?? 1);
     const vfs = h.vfAddresses.filter((a) => !used.has(a)).slice(0, count);
     if (vfs.length < count) throw new Error(`model: ${host} has no VF left for ${vm.name}`);
     const mac = vm.mac ?? macFor(vm.name);
@@ -164,7 +177,8 @@ export class ModelFleet {
       memoryMiB: vm.memoryMiB ?? 2048,
       paused: false,
       pcieRootPorts: 2 * count + 2,
-      interfaces: vfs.flatMap((vf, i) => {
+      labels: { ...(vm.labels ?? {}) },
+      interfaces: vm.vf === false ? [plainNic(mac)] : vfs.flatMap((vf, i) => {
         const pair = modelPair(i);
         const pairMac = modelPairMac(mac, i);
         return [
@@ -271,6 +285,7 @@ export class ModelHypervisor implements Hypervisor {
       machine: 'pc-q35-7.2',
       interfaces: structuredClone(v.interfaces),
       hostdevs: [],
+      labels: { ...v.labels },
       pcieRootPorts: Array.from({ length: v.pcieRootPorts }, (_, i) => ({ index: i + 1, free: !busy.has(i + 1) })),
       guestAgent: v.guestAgent ?? null,
     };
@@ -429,6 +444,10 @@ export function modelPairMac(mac: string, i: number): string {
   if (i === 0) return mac;
   const last = (parseInt(mac.slice(-2), 16) + i) & 0xff;
   return `${mac.slice(0, -2)}${last.toString(16).padStart(2, '0')}`;
+}
+
+function plainNic(mac: string): NetInterface {
+  return { alias: 'ua-net0', type: 'bridge', model: 'virtio', mac, link: 'up', teaming: null, hostPciAddress: null, network: null, guestSlot: { busController: 'pcie-root-port', bus: 2 } };
 }
 
 function standbyNic(mac: string, link: 'up' | 'down', alias = modelStandbyAlias, bus = 2): NetInterface {

@@ -7,7 +7,8 @@ import { CorruptLedgerError } from './errors.js';
 import { LedgerLock } from './ledger-lock.js';
 
 export const bookingSchema = z.object({
-  vfId: z.string(),
+  /** null: memory only, for a VM without a VF (plans/plain-live-migration.yaml). */
+  vfId: z.string().nullable(),
   vm: z.string(),
   /** reserved: booked for a VM on its way here; attached: the VM holds it. */
   state: z.enum(['reserved', 'attached']),

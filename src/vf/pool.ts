@@ -146,7 +146,7 @@ export class VfPool {
       const fresh = vfs.filter((v) => !booked.has(v.id)).slice(0, count - held.length);
       if (fresh.length < count - held.length) {
         const wanted = count === 1 ? '' : ` (${count} VFs, one per teamed pair, ${held.length} already booked)`;
-        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}${wanted}: all ${vfs.length} are booked (${describe(bookings)})`);
+        throw new NoFreeVfError(`${this.host} has no free VF for ${req.vm}${wanted}: all ${vfs.length} are booked (${describe(bookings.filter((b) => b.vfId !== null))})`);
       }
       if (!existing.length) {
         const promised = sumReserved(bookings);
@@ -161,6 +161,31 @@ export class VfPool {
       const stale = bookings.filter((b) => b.vm === req.vm && !vfs.some((v) => v.id === b.vfId));
       await this.ledger.write([...bookings.filter((b) => !stale.includes(b)), ...fresh.map((vf) => booking(vf, req.vm, 'reserved', req.memoryMiB, req.owner))]);
       return [...held, ...fresh];
+    });
+  }
+
+  /**
+   * Books only memory, for a VM without a VF on its way here: the same lease, limits and memory check as
+   * `reserve`, and it takes over the booking an evacuation made for the VM. Idempotent per VM.
+   */
+  reserveMemory(req: ReserveRequest): Promise<void> {
+    return this.serial.run(async () => {
+      const bookings = await this.expireLeases(await this.reconcile(await this.provider.list()), req.ownerAlive);
+      const existing = bookings.find((b) => b.vm === req.vm);
+      if (existing) {
+        if (existing.owner !== req.owner) await this.ledger.write(bookings.map((b) => (b === existing ? { ...b, owner: req.owner } : b)));
+        return;
+      }
+      const incoming = incomingVms(bookings);
+      if (req.maxIncoming !== undefined && incoming >= req.maxIncoming) {
+        throw new IncomingLimitError(`${this.host} already has ${incoming} VM(s) on their way in (limit ${req.maxIncoming})`);
+      }
+      const promised = sumReserved(bookings);
+      const free = (await req.freeMemoryMiB()) - promised;
+      if (free < req.memoryMiB) {
+        throw new InsufficientMemoryError(`${this.host} has ${free} MiB free (after ${promised} MiB promised to incoming VMs); ${req.vm} needs ${req.memoryMiB} MiB`);
+      }
+      await this.ledger.write([...bookings, { vfId: null, vm: req.vm, state: 'reserved', memoryMiB: req.memoryMiB, owner: req.owner, at: new Date().toISOString() }]);
     });
   }
 
@@ -185,7 +210,7 @@ export class VfPool {
       const missing = found.filter((vf) => !bookings.some((b) => b.vm === vm && b.vfId === vf.id));
       if (missing.length) {
         const ids = new Set(found.map((vf) => vf.id));
-        await this.ledger.write([...bookings.filter((b) => b.vm !== vm || ids.has(b.vfId)), ...missing.map((vf) => booking(vf, vm, 'attached', 0, owner))]);
+        await this.ledger.write([...bookings.filter((b) => b.vm !== vm || (b.vfId !== null && ids.has(b.vfId))), ...missing.map((vf) => booking(vf, vm, 'attached', 0, owner))]);
       }
       return found;
     });
@@ -233,7 +258,7 @@ export class VfPool {
   private heldBy(vm: string, pciAddress: string | null, vfs: VfRef[], bookings: Booking[], taken: VfRef[] = []): VfRef | null {
     if (pciAddress) return vfs.find((v) => v.pciAddress === pciAddress) ?? { id: pciAddress, kind: 'pci', pciAddress };
     const used = new Set(taken.map((v) => v.id));
-    const mine = bookings.filter((b) => b.vm === vm && !used.has(b.vfId)).map((b) => vfs.find((v) => v.id === b.vfId)).find((v) => v !== undefined);
+    const mine = bookings.filter((b) => b.vm === vm && !(b.vfId !== null && used.has(b.vfId))).map((b) => vfs.find((v) => v.id === b.vfId)).find((v) => v !== undefined);
     const booked = new Set(bookings.map((b) => b.vfId));
     return mine ?? vfs.find((v) => !booked.has(v.id) && !used.has(v.id)) ?? null;
   }
@@ -272,12 +297,12 @@ export class VfPool {
     return this.serial.run(async () => {
       const bookings = await this.ledger.read();
       const ids = new Set(vfs.map((vf) => vf.id));
-      const holder = bookings.find((b) => ids.has(b.vfId) && b.vm !== vm);
+      const holder = bookings.find((b) => b.vfId !== null && ids.has(b.vfId) && b.vm !== vm);
       if (holder) {
         throw new NoFreeVfError(`${this.host}: VF ${holder.vfId} is booked by ${holder.vm} (${holder.owner}); ${vm} cannot hold it too`);
       }
       const mine = bookings.filter((b) => b.vm === vm);
-      if (mine.length === ids.size && mine.every((b) => ids.has(b.vfId) && b.state === 'attached')) return;
+      if (mine.length === ids.size && mine.every((b) => b.vfId !== null && ids.has(b.vfId) && b.state === 'attached')) return;
       await this.ledger.write([...bookings.filter((b) => b.vm !== vm), ...vfs.map((vf) => booking(vf, vm, 'attached', 0, owner))]);
     });
   }
@@ -329,10 +354,10 @@ function incomingVms(bookings: Booking[]): number {
 }
 
 function summary(b: Booking): string {
-  return `${b.vm} ${b.vfId} ${b.state}`;
+  return `${b.vm} ${b.vfId ?? 'memory only'} ${b.state}`;
 }
 
 function describe(bookings: Booking[]): string {
-  const shown = bookings.slice(0, 5).map((b) => `${b.vfId}: ${b.vm} ${b.state}`);
+  const shown = bookings.slice(0, 5).map((b) => `${b.vfId ?? 'memory only'}: ${b.vm} ${b.state}`);
   return bookings.length > 5 ? `${shown.join(', ')}, …` : shown.join(', ');
 }

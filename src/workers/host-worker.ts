@@ -4,6 +4,7 @@ import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
 import { repairActivities } from '../activities/repair-host-activities.js';
+import { vmShapeActivities } from '../activities/vm-shapes.js';
 import { hostQueue } from '../temporal/names.js';
 import { hostLogger } from './host-logger.js';
 import { VfPoolGauges } from './vf-pool-gauges.js';
@@ -34,7 +35,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       connection: opts.connection,
       namespace: opts.namespace,
       taskQueue: hostQueue(opts.queuePrefix, opts.host.name),
-      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host), ...repairActivities(opts.host) },
+      activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host), ...repairActivities(opts.host), ...vmShapeActivities(opts.host) },
       // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
       maxHeartbeatThrottleInterval: '1s',
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',

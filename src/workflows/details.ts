@@ -15,7 +15,7 @@ export const stepMarks: Record<StepProgress['state'], string> = {
 
 /** The Temporal UI's "current details" for a migration: where it is, each step, and bytes moved. */
 export function renderDetails(p: MigrationProgress, note?: string): string {
-  const lines = [`**${p.vm}**: ${p.source} → ${p.destination} · plan ${p.plan.name} v${p.plan.version}`, `Phase: **${p.phase}**`];
+  const lines = [`**${p.vm}**: ${p.source} → ${p.destination} · plan ${p.plan.name} v${p.plan.version}${p.planChoice ? ` (${p.planChoice})` : ''}`, `Phase: **${p.phase}**`];
   if (note) lines.push('', note);
   lines.push('', ...p.steps.map((s) => renderStep(s, 'markdown')));
   if (p.migration && p.migration.dataTotalBytes > 0) {

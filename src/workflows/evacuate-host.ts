@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { ClaimResult, EvacuationActivities, HostCapacity } from '../activities/evacuation-host-activities.js';
+import type { VmShapeAnswer } from '../activities/vm-shapes.js';
 import { chooseDestination, orderVms, type DestinationView } from '../evacuation/placement.js';
 import {
   evacuationFailureType,
@@ -14,6 +15,7 @@ import {
 } from '../evacuation/evacuation-types.js';
 import { hostQueue, migrationWorkflowId, migrationWorkflowType } from '../temporal/names.js';
 import { EvacuatedHost, EvacuationState } from '../temporal/search-attributes.js';
+import { choosePlan, planBooksVf } from '../plan/plan-choice.js';
 import type { ResolvedPlan } from '../plan/resolved.js';
 import { evacuationProgressQuery, pauseUpdate, resumeUpdate } from './definitions.js';
 import { checkEvacuationRequest, noArguments, type CheckedEvacuationRequest } from './evacuation-request.js';
@@ -23,6 +25,7 @@ import { runPlan } from './run-plan.js';
 import { reportInFailure } from './report-in-failure.js';
 import { publishEvacuationProgress, recordEvacuationEnd } from './run-metrics.js';
 import type { MigrationReport, RunRequest } from './migration-types.js';
+import { describeVmShapes } from './vm-shapes.js';
 
 /**
  * Drains one host: one child migration per VM, within the policy's limits, each destination's VF booked
@@ -37,6 +40,8 @@ export async function evacuateHost(request: EvacuationRequest): Promise<Evacuati
 /** Changes that alter the commands a run issues, each guarded with `patched()` (see migrate-vm.ts). */
 const patches = {
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
+  /** Each VM's plan from the policy's rules or its shape (before: the policy's plan for every VM, a VF booked for each). */
+  planPerVm: 'choose-plan-per-vm',
 } as const;
 
 /**
@@ -56,6 +61,11 @@ const timeouts = {
 } as const;
 /** Host activities are retried a little (a worker restarting); a host that keeps failing is reported, not waited for. */
 const hostActivityRetry = { maximumAttempts: 3, initialInterval: '1s' } as const;
+/**
+ * VMs described per call. Each answer is recorded in the history; 50 keeps one under 1 MiB even when every
+ * VM carries the most labels a domain may (64 of up to 63 + 256 characters), below Temporal's payload limit.
+ */
+const shapesPerCall = 50;
 /** While someone else's migrations may free room on a full destination, look again this often. */
 const recheckEvery = '5s';
 
@@ -73,8 +83,10 @@ class Evacuation {
   private readonly startedAt: string;
   private readonly runs: number;
   private readonly id = wf.workflowInfo().workflowId;
-  /** The plan every child runs: resolved and checked by the run's first activity (see `run`). */
+  /** The policy's plan, for VMs with a VF: resolved and checked by the run's first activity (see `run`). */
   private plan: ResolvedPlan | null = null;
+  /** Every other plan a VM was given (plan-choice.ts), by name, resolved the same way. */
+  private readonly plans = new Map<string, ResolvedPlan>();
 
   /** Handlers are set before the first await: an update or query sent right after the start finds them. */
   constructor(private readonly req: CheckedEvacuationRequest) {
@@ -113,6 +125,8 @@ class Evacuation {
   /** The evacuation is never cancelled mid-step: a cancel only stops new migrations (see the handler above). */
   async run(): Promise<EvacuationReport> {
     this.plan = await runPlan(this.req.plan, this.req.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid evacuateHost input');
+    // A continued run resolves again the plans its VMs were given (they are carried by name).
+    await this.resolvePlans();
     return wf.CancellationScope.nonCancellable(() => this.drive());
   }
 
@@ -142,9 +156,55 @@ class Evacuation {
     const vms = await this.onHost(this.req.host, timeouts.listVms).listHostVms();
     const running = vms.filter((v) => v.state === 'running').map((v) => ({ vm: v.name, memoryMiB: v.memoryMiB }));
     for (const v of orderVms(running, this.req.policy.order)) this.vms.push({ ...v, state: 'pending' });
+    if (wf.patched(patches.planPerVm)) await this.choosePlans();
     for (const v of vms.filter((v) => v.state !== 'running')) {
       this.vms.push({ vm: v.name, memoryMiB: v.memoryMiB, state: 'skipped', message: `not running (${v.state}): only running VMs are live-migrated` });
     }
+  }
+
+  /**
+   * Each running VM's plan: the policy's first matching rule, else its shape as the drained host describes
+   * it (plan-choice.ts). A VM that cannot be described (gone meanwhile) is skipped, saying why.
+   */
+  private async choosePlans(): Promise<void> {
+    const pending = this.vms.filter((v) => v.state === 'pending');
+    if (!pending.length) return;
+    const answers: VmShapeAnswer[] = [];
+    for (let i = 0; i < pending.length; i += shapesPerCall) {
+      answers.push(...(await describeVmShapes(this.req.host, pending.slice(i, i + shapesPerCall).map((v) => v.vm), this.req.queuePrefix)));
+    }
+    const teamedPlan = this.resolvedPlan().name;
+    for (const [i, entry] of pending.entries()) {
+      const answer = answers[i];
+      if (!answer?.ok) {
+        Object.assign(entry, { state: 'skipped', message: `its shape could not be read on ${this.req.host}: ${answer ? answer.reason : 'no answer'}` });
+        continue;
+      }
+      const choice = choosePlan(answer.shape, this.req.policy.planRules, teamedPlan);
+      Object.assign(entry, { plan: choice.plan, planChoice: choice.reason });
+    }
+    await this.resolvePlans();
+  }
+
+  /** Resolves (once per name, on the control queue, recorded) every plan a VM was given other than the policy's. */
+  private async resolvePlans(): Promise<void> {
+    const names = [...new Set(this.vms.map((v) => v.plan).filter((p): p is string => p !== undefined))];
+    for (const name of names) {
+      if (name === this.resolvedPlan().name || this.plans.has(name)) continue;
+      this.plans.set(name, await runPlan(name, this.req.queuePrefix, true, 'invalid evacuateHost input'));
+    }
+  }
+
+  /** The plan `entry` runs: the one chosen for it, or (evacuations recorded before plans were chosen per VM) the policy's. */
+  private planOf(entry: VmEntry): ResolvedPlan {
+    const plan = entry.plan === undefined || entry.plan === this.resolvedPlan().name ? this.resolvedPlan() : this.plans.get(entry.plan);
+    if (!plan) throw new Error(`evacuation: the plan ${entry.plan} of ${entry.vm} was not resolved`);
+    return plan;
+  }
+
+  /** VFs `entry` takes on its destination: none when its plan attaches none. */
+  private vfsOf(entry: VmEntry): 0 | 1 {
+    return entry.plan === undefined || planBooksVf(this.planOf(entry)) ? 1 : 0;
   }
 
   /** Asks every candidate for its room; one whose worker does not answer promptly is reported and left out. */
@@ -196,13 +256,14 @@ class Evacuation {
     const { placement, maxIncomingPerDestination } = this.req.policy;
     const tried = new Set<string>();
     for (;;) {
-      const host = chooseDestination(entry, [...this.views.values()], placement, maxIncomingPerDestination, tried);
+      const vfs = this.vfsOf(entry);
+      const host = chooseDestination({ ...entry, vfs }, [...this.views.values()], placement, maxIncomingPerDestination, tried);
       if (!host) return null;
       tried.add(host);
       const view = this.views.get(host)!;
-      const claim = await this.claim(host, entry);
+      const claim = await this.claim(host, entry, vfs);
       if (claim.ok) {
-        view.freeVfs -= 1;
+        view.freeVfs -= vfs;
         view.freeMemoryMiB -= entry.memoryMiB;
         view.incoming += 1;
         view.placed += 1;
@@ -213,13 +274,15 @@ class Evacuation {
     }
   }
 
-  private async claim(host: string, entry: VmEntry): Promise<ClaimResult> {
+  private async claim(host: string, entry: VmEntry, vfs: 0 | 1): Promise<ClaimResult> {
     try {
       return await this.onHost(host, timeouts.booking, timeouts.capacityPickUp).claimIncoming({
         vm: entry.vm,
         memoryMiB: entry.memoryMiB,
         owner: this.id,
         maxIncoming: this.req.policy.maxIncomingPerDestination,
+        // Sent only when it differs from what every evacuation asked before plans were chosen per VM.
+        ...(vfs === 0 ? { vfs } : {}),
       });
     } catch (err) {
       this.views.delete(host);
@@ -246,11 +309,12 @@ class Evacuation {
   }
 
   private async migrate(entry: VmEntry, destination: string): Promise<{ state: VmEvacuationState; message: string }> {
-    const plan = this.resolvedPlan();
+    const plan = this.planOf(entry);
     const request: RunRequest = { vm: entry.vm, source: this.req.host, destination, plan, queuePrefix: this.req.queuePrefix };
     let child: wf.ChildWorkflowHandle<typeof migrateVm>;
     try {
-      child = await wf.startChild<typeof migrateVm>(migrationWorkflowType, migrationStartOptions(request, { evacuation: this.id }));
+      const by = entry.planChoice ? { evacuation: this.id, planChoice: entry.planChoice } : { evacuation: this.id };
+      child = await wf.startChild<typeof migrateVm>(migrationWorkflowType, migrationStartOptions(request, by));
     } catch (err) {
       await this.onHost(destination, timeouts.booking).releaseClaim(entry.vm, this.id);
       this.unbook(destination, entry);
@@ -278,7 +342,7 @@ class Evacuation {
   private unbook(destination: string, entry: VmEntry): void {
     const view = this.views.get(destination);
     if (!view) return;
-    view.freeVfs += 1;
+    view.freeVfs += this.vfsOf(entry);
     view.freeMemoryMiB += entry.memoryMiB;
     view.placed -= 1;
   }
@@ -298,13 +362,15 @@ class Evacuation {
    */
   private async stuck(): Promise<boolean> {
     await this.refreshCapacity();
-    if (this.waiting().some((e) => chooseDestination(e, [...this.views.values()], this.req.policy.placement, this.req.policy.maxIncomingPerDestination))) return false;
+    if (this.waiting().some((e) => chooseDestination({ ...e, vfs: this.vfsOf(e) }, [...this.views.values()], this.req.policy.placement, this.req.policy.maxIncomingPerDestination))) return false;
     const othersIncoming = await this.othersInFlight();
     if (othersIncoming) {
       await wf.sleep(recheckEvery);
       return false;
     }
-    for (const e of this.waiting()) Object.assign(e, { state: 'unplaceable', message: 'no destination has a free VF and enough memory for it' });
+    for (const e of this.waiting()) {
+      Object.assign(e, { state: 'unplaceable', message: this.vfsOf(e) ? 'no destination has a free VF and enough memory for it' : 'no destination has enough memory for it' });
+    }
     return true;
   }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formatZodIssues } from '../config/zod-problems.js';
 import { policySchema } from '../evacuation/policy-schema.js';
 import type { EvacuationRequest } from '../evacuation/evacuation-types.js';
-import { planRefProblems, planRefSchema } from '../plan/plan-ref.js';
+import { planNameSchema, planRefProblems, planRefSchema } from '../plan/plan-ref.js';
 import { evacuationWorkflowId, hostNamePattern } from '../temporal/names.js';
 import { quoted } from '../util/printable.js';
 import { invalidInput, invalidInputType } from './invalid-input.js';
@@ -22,6 +22,8 @@ const vmEntrySchema = z.strictObject({
   startedAt: z.string().max(64).optional(),
   durationMs: z.number().nonnegative().optional(),
   message: note.optional(),
+  plan: planNameSchema.optional(),
+  planChoice: note.optional(),
 });
 
 const unavailableSchema = z.strictObject({ host: hostNameSchema, reason: note });

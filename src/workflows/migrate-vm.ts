@@ -1,13 +1,15 @@
 import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
-import { planRefKind } from '../plan/plan-ref.js';
+import { choosePlan, type PlanChoice } from '../plan/plan-choice.js';
+import { defaultPlanName, planRefKind, type PlanRef } from '../plan/plan-ref.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
 import { compensationActivityId, controlQueue, hostQueue } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import { migrationProgressQuery, migrationProgressSignal } from './definitions.js';
 import { describeFailure } from './failure-info.js';
 import { renderDetails } from './details.js';
+import { invalidInput } from './invalid-input.js';
 import { checkMigrationRequest, parseMigrationBytes, type CheckedMigrationRequest } from './migration-request.js';
 import {
   migrationFailureTypes,
@@ -23,6 +25,7 @@ import { pairReports } from './pair-report.js';
 import { runPlan } from './run-plan.js';
 import { recordMigrationEnd, recordStep } from './run-metrics.js';
 import { StepTracker } from './step-tracker.js';
+import { describeVmShapes } from './vm-shapes.js';
 
 /**
  * The interpreter: runs any valid MigrationPlan as a saga. Before the pivot a failure (or a cancel)
@@ -34,12 +37,34 @@ export async function migrateVm(request: MigrationRequest): Promise<MigrationRep
   const checked = checkMigrationRequest(request, wf.workflowInfo().workflowId);
   // `status` right after the start: answered while the plan is resolved (the run replaces this handler).
   wf.setHandler(migrationProgressQuery, () => startingProgress(checked));
-  const plan = await runPlan(checked.plan, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
-  return new MigrationRun({ ...checked, plan }).run();
+  const choice = checked.plan === undefined ? await choosePlanByShape(checked) : null;
+  const ref: PlanRef = choice?.plan ?? (checked.plan as PlanRef);
+  const plan = await runPlan(ref, checked.queuePrefix, wf.patched(patches.resolvePlanInRun), 'invalid migrateVm input');
+  return new MigrationRun({ ...checked, plan }, choice?.reason).run();
+}
+
+/**
+ * No plan named: the source host describes the VM (read-only) and plan-choice.ts picks the plan for its
+ * shape. A shape that cannot be read (the VM is not there, the host does not answer) gets the default
+ * plan, whose preflight then refuses with the full report and nothing changed.
+ */
+async function choosePlanByShape(req: CheckedMigrationRequest): Promise<PlanChoice> {
+  // Only runs without a plan come here, and none was recorded before this: the marker keeps it that way.
+  if (!wf.patched(patches.planByShape)) throw invalidInput('invalid migrateVm input', ['plan: missing']);
+  let unknown: string;
+  try {
+    const [answer] = await describeVmShapes(req.source, [req.vm], req.queuePrefix);
+    if (answer?.ok) return choosePlan(answer.shape);
+    unknown = answer ? answer.reason : 'no answer';
+  } catch (err) {
+    unknown = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
+  }
+  return { plan: defaultPlanName, reason: `shape unknown (${unknown}) -> ${defaultPlanName}` };
 }
 
 function startingProgress(req: CheckedMigrationRequest): MigrationProgress {
-  const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: typeof req.plan === 'string' ? req.plan : '(document)', version: 0, hash: '' };
+  const named = req.plan === undefined ? '(chosen by the VM\'s shape)' : typeof req.plan === 'string' ? req.plan : '(document)';
+  const plan = planRefKind(req.plan) === 'resolved' ? (req.plan as ResolvedPlan) : { name: named, version: 0, hash: '' };
   const { vm, source, destination } = req;
   return { vm, source, destination, plan: { name: plan.name, version: plan.version, hash: plan.hash }, phase: 'Starting', startedAt: new Date(wf.workflowInfo().startTime).toISOString(), steps: [], migration: null, cancelRequested: false, outcome: null };
 }
@@ -64,7 +89,11 @@ class MigrationRun {
   private searchPhase = '';
   private readonly startedAt = Date.now();
 
-  constructor(private readonly req: RunRequest) {
+  constructor(
+    private readonly req: RunRequest,
+    /** Why this plan, when the run chose it. */
+    private readonly planChoice?: string,
+  ) {
     this.tracker = new StepTracker(flattenSteps(req.plan.steps), (call) => this.runsOn(call));
     wf.setHandler(migrationProgressQuery, () => this.progress());
     // Anyone can signal a run: a malformed report is dropped (a throw here would fail the workflow task).
@@ -281,6 +310,7 @@ class MigrationRun {
       source: this.req.source,
       destination: this.req.destination,
       plan: { name, version, hash },
+      ...(this.planChoice ? { planChoice: this.planChoice } : {}),
       phase: this.phase,
       startedAt: new Date(this.startedAt).toISOString(),
       steps: this.tracker.list(),
@@ -327,6 +357,7 @@ const patches = {
   skipIncapable: 'skip-steps-a-host-cannot-do',
   coarsePhases: 'coarse-migration-phase-attribute',
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
+  planByShape: 'choose-plan-by-vm-shape',
 } as const;
 
 const phaseOf: Record<Outcome, string> = {

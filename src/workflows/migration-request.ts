@@ -29,7 +29,9 @@ export const migrationRequestSchema = z
     vm: vmNameSchema.meta({ description: 'the libvirt domain to migrate; the run must have workflow id migrate/<vm>' }),
     source: hostNameSchema.meta({ description: 'the host it runs on now (its worker polls <prefix>-host-<source>)' }),
     destination: hostNameSchema.meta({ description: 'the host it moves to; not the source' }),
-    plan: planRefSchema.meta({ description: "a shipped plan's name, a plan document, or a resolved plan" }),
+    plan: planRefSchema
+      .optional()
+      .meta({ description: "a shipped plan's name, a plan document, or a resolved plan; absent: the run chooses by the VM's shape (no VF: plain-live-migration, teamed: sriov-live-migration)" }),
     queuePrefix: queuePrefixSchema,
   })
   .meta({ id: 'MigrationRequest', title: 'migrateVm input' });
@@ -44,7 +46,7 @@ export function checkMigrationRequest(raw: unknown, workflowId: string): Checked
   const parsed = envelope.safeParse(raw);
   const problems = parsed.success ? [] : formatZodIssues(parsed.error.issues);
   const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof raw === 'object' && raw !== null) problems.push(...planRefProblems(fields.plan));
+  if (typeof raw === 'object' && raw !== null && fields.plan !== undefined) problems.push(...planRefProblems(fields.plan));
   if (typeof fields.source === 'string' && fields.source === fields.destination) {
     problems.push(`destination: must differ from the source (both are ${quoted(fields.source)})`);
   }
@@ -53,7 +55,8 @@ export function checkMigrationRequest(raw: unknown, workflowId: string): Checked
     problems.push(`workflow id: ${quoted(workflowId)} is not "${expected}"; start the run with workflow id ${expected} (one migration per VM at a time)`);
   }
   if (!parsed.success || problems.length) throw invalidInput('invalid migrateVm input', problems);
-  return { ...parsed.data, plan: parsed.data.plan as MigrationRequest['plan'] };
+  const { plan, ...rest } = parsed.data;
+  return plan === undefined ? rest : { ...rest, plan: plan as MigrationRequest['plan'] };
 }
 
 /** The `migrationProgress` signal: sent by the migrate activity, but anyone may signal a run. */

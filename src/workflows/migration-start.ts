@@ -4,14 +4,20 @@ import { controlQueue, migrationWorkflowId } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import type { RunRequest } from './migration-types.js';
 
-/** Who starts the run: an operator's client, with the plan file it read, or an evacuation (its workflow id). */
-export type MigrationStarter = { planFile: string } | { evacuation: string };
+/**
+ * Who starts the run: an operator's client with the plan file it read, an operator's client that named no
+ * plan (the run chooses by the VM's shape), or an evacuation (its workflow id, and why it chose the plan).
+ */
+export type MigrationStarter = { planFile: string } | { planByShape: true } | { evacuation: string; planChoice?: string };
+
+/** What a start sends: a resolved plan, or none when the run is to choose it (`planByShape`). */
+export type StartRequest = Omit<RunRequest, 'plan'> & { plan?: RunRequest['plan'] };
 
 /** The options of a migration's start, for `client.workflow.start` and for `startChild` alike. */
 export interface MigrationStartOptions {
   workflowId: string;
   taskQueue: string;
-  args: [RunRequest];
+  args: [StartRequest];
   workflowIdReusePolicy: 'ALLOW_DUPLICATE';
   /** A client's start. A child has no such option: its start fails on a running id all the same. */
   workflowIdConflictPolicy?: 'FAIL';
@@ -29,12 +35,12 @@ export interface MigrationStartOptions {
  * the search attributes set before the first task (so a run is findable at once), the plan in the memo
  * and a one-line summary for the UI. Workflow code: the evacuation starts its children with it.
  */
-export function migrationStartOptions(request: RunRequest, by: MigrationStarter): MigrationStartOptions {
+export function migrationStartOptions(request: StartRequest, by: MigrationStarter): MigrationStartOptions {
   const { vm, source, destination, plan } = request;
   const common = {
     workflowId: migrationWorkflowId(vm),
     taskQueue: controlQueue(request.queuePrefix),
-    args: [request] as [RunRequest],
+    args: [request] as [StartRequest],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
   };
   const typedSearchAttributes: SearchAttributePair[] = [
@@ -43,8 +49,18 @@ export function migrationStartOptions(request: RunRequest, by: MigrationStarter)
     { key: DestinationHost, value: destination },
     { key: MigrationPhase, value: 'Starting' },
   ];
-  const planMemo = { planName: plan.name, planVersion: plan.version, planHash: plan.hash };
-  const summary = `${vm}: ${source} → ${destination}, plan ${plan.name} v${plan.version}`;
+  const planMemo = plan ? { planName: plan.name, planVersion: plan.version, planHash: plan.hash } : {};
+  const summary = `${vm}: ${source} → ${destination}, ${plan ? `plan ${plan.name} v${plan.version}` : "plan chosen by the VM's shape"}`;
+  if ('planByShape' in by || !plan) {
+    return {
+      ...common,
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes,
+      memo: { planByShape: true },
+      staticSummary: summary,
+      staticDetails: "No plan named: the run chooses one by the VM's shape on the source (no VF: plain-live-migration; teamed: sriov-live-migration); its details say which and why.",
+    };
+  }
   if ('planFile' in by) {
     return {
       ...common,
@@ -60,7 +76,8 @@ export function migrationStartOptions(request: RunRequest, by: MigrationStarter)
     parentClosePolicy: ParentClosePolicy.ABANDON,
     cancellationType: ChildWorkflowCancellationType.ABANDON,
     typedSearchAttributes,
-    memo: { ...planMemo, evacuation: by.evacuation },
+    memo: { ...planMemo, evacuation: by.evacuation, ...(by.planChoice ? { planChoice: by.planChoice } : {}) },
     staticSummary: `${summary} (evacuation of ${source})`,
+    ...(by.planChoice ? { staticDetails: `Plan chosen by the evacuation: ${by.planChoice}` } : {}),
   };
 }

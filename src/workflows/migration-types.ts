@@ -11,8 +11,11 @@ export interface MigrationRequest {
   vm: string;
   source: string;
   destination: string;
-  /** A shipped plan's name, a plan document or a resolved plan; the run resolves it and records the result. */
-  plan: PlanRef;
+  /**
+   * A shipped plan's name, a plan document or a resolved plan; the run resolves it and records the result.
+   * Absent: the run chooses by the VM's shape on the source (no VF: plain-live-migration; teamed: sriov-live-migration).
+   */
+  plan?: PlanRef;
   /** Task queue prefix the hosts' workers poll under (default `vfmigrate`). */
   queuePrefix?: string;
 }
@@ -70,6 +73,8 @@ export interface MigrationProgress {
   source: string;
   destination: string;
   plan: { name: string; version: number; hash: string };
+  /** Why this plan, when nobody named it, e.g. "no VF -> plain-live-migration" (absent when the plan was named). */
+  planChoice?: string;
   /** The running step's id, or a terminal phase: Completed, Compensating, RolledBack, Degraded, Cancelled, NeedsAttention. */
   phase: string;
   startedAt: string;

@@ -49,6 +49,7 @@ export const migrationReportSchema = z
     source: z.string(),
     destination: z.string(),
     plan: z.strictObject({ name: z.string(), version: z.number(), hash: z.string() }),
+    planChoice: z.string().optional().meta({ description: 'why this plan, when the run (or its evacuation) chose it: e.g. "no VF -> plain-live-migration"' }),
     phase: z.string().meta({ description: 'the last step, or Completed, RolledBack, Degraded, Cancelled, NeedsAttention' }),
     startedAt: z.string(),
     steps: z.array(stepProgress),
@@ -94,6 +95,8 @@ const vmEntry = z.strictObject({
   startedAt: z.string().optional(),
   durationMs: z.number().optional(),
   message: z.string().optional(),
+  plan: z.string().optional().meta({ description: 'the plan chosen for it (policy rule or its shape)' }),
+  planChoice: z.string().optional().meta({ description: 'why, e.g. "no VF -> plain-live-migration"' }),
 });
 const evacuationOutcomes = ['completed', 'incomplete', 'stopped', 'cancelled'] as const;
 

@@ -61,7 +61,7 @@ void describe('the VF ledger of a real host: one writer, and a rebuild from libv
     lines.length = 0;
     assert.equal(await rebuildLedgerCommand({ host: 'hostA', hosts: testbedHostsFile }, io), 0);
     const bookings = await new FileLedger(ledgerFile).read();
-    assert.ok(bookings.some((b) => b.vm === VM && b.state === 'attached' && b.vfId.startsWith('hostA/emulated-')), JSON.stringify(bookings));
+    assert.ok(bookings.some((b) => b.vm === VM && b.state === 'attached' && b.vfId?.startsWith('hostA/emulated-') === true), JSON.stringify(bookings));
     const kept = lines.map((l) => /the corrupt ledger is kept as (\S+)/.exec(l)?.[1]).find(Boolean);
     assert.ok(kept, lines.join('\n'));
     assert.equal(await readFile(kept, 'utf8'), garbage);

@@ -60,12 +60,18 @@ void describe('starts from any client: bad input ends the run at once and touche
 
   const opsBefore = (): number => env.fleet.log.length;
 
-  void it('no plan: refused, naming it', async () => {
+  void it('a null plan: refused, naming it; no plan at all: the run chooses by the VM\'s shape', async () => {
     const ops = opsBefore();
-    const { message, problems } = await refused(await start('migrateVm', { vm: 'vm-c1', source: 'hostA', destination: 'hostB', queuePrefix: env.queuePrefix }, 'migrate/vm-c1'));
-    assert.match(message, /^invalid migrateVm input: plan: missing: expected a shipped plan's name/);
+    const { message, problems } = await refused(await start('migrateVm', { vm: 'vm-c1', source: 'hostA', destination: 'hostB', plan: null, queuePrefix: env.queuePrefix }, 'migrate/vm-c1'));
+    assert.match(message, /^invalid migrateVm input: plan: not a plan: expected a shipped plan's name/);
     assert.equal(problems.length, 1);
     assert.equal(env.fleet.log.length, ops, 'nothing was asked of any host');
+    // Since plans are chosen per VM shape (issue 10): a VM hostA does not have, so nothing moves here.
+    const chosen = await migrationReport((await start('migrateVm', { vm: 'vm-c0', source: 'hostA', destination: 'hostB', queuePrefix: env.queuePrefix }, 'migrate/vm-c0')) as WorkflowHandle<typeof migrateVm>);
+    assert.equal(chosen.outcome, 'rolled-back');
+    assert.equal(chosen.planChoice, 'shape unknown (VM vm-c0 is not defined on hostA) -> sriov-live-migration');
+    const reads = ['describeVm', 'listVms', 'freeMemoryMiB', 'vfHolders', 'migrationJob'];
+    assert.deepEqual(env.fleet.log.slice(ops).filter((r) => !reads.includes(r.op)), [], 'only reads');
   });
 
   void it('from/to instead of source/destination: every problem at once', async () => {

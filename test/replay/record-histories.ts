@@ -20,7 +20,7 @@ import { waitFor } from '../support/wait.js';
 const dir = path.resolve(import.meta.dirname, '../../../test/fixtures/histories');
 const temporal = await testTemporal();
 const hosts = [
-  { name: 'hostA', vfs: 2, vms: [{ name: 'vm-h' }] },
+  { name: 'hostA', vfs: 2, vms: [{ name: 'vm-h' }, { name: 'vm-p', vf: false }] },
   { name: 'hostB', vfs: 2 },
 ];
 
@@ -88,4 +88,12 @@ await record('migrated-plan-by-name', async (env) => {
   await migrationReport(handle as WorkflowHandle<typeof migrateVm>);
   return { workflowId };
 });
+// Patch "choose-plan-by-vm-shape": no plan named; the run asks the source for the VM's shape and chooses.
+for (const [name, vm] of [['migrated-plain-plan-by-shape', 'vm-p'], ['migrated-teamed-plan-by-shape', 'vm-h']] as const) {
+  await record(name, async (env) => {
+    const run = await env.migrate(vm, 'hostA', 'hostB', { plan: undefined });
+    await migrationReport(run.handle);
+    return run;
+  });
+}
 await temporal.close();

@@ -17,7 +17,7 @@ export interface ModelHostSpec {
   name: string;
   vfs: number;
   memoryMiB?: number;
-  vms?: { name: string; memoryMiB?: number; pairs?: number; form?: 'interface' | 'hostdev' }[];
+  vms?: { name: string; memoryMiB?: number; pairs?: number; form?: 'interface' | 'hostdev'; vf?: boolean; labels?: Record<string, string> }[];
   network?: HostNetwork;
 }
 
@@ -90,8 +90,12 @@ export class ModelEnv {
     await running.done;
   }
 
+  /**
+   * Runs sriov-live-migration unless `extra` names another plan, as the CLI did before runs chose their plan
+   * by the VM's shape; `{ plan: undefined }` starts a run that chooses (test/engine/shapes.test.ts).
+   */
   migrate(vm: string, from: string, to: string, extra: Partial<StartMigrationOptions> = {}): Promise<StartedMigration> {
-    return startMigration(this.temporal.client, { vm, from, to, namespace: this.temporal.namespace, queuePrefix: this.queuePrefix, ...extra });
+    return startMigration(this.temporal.client, { vm, from, to, namespace: this.temporal.namespace, queuePrefix: this.queuePrefix, plan: 'sriov-live-migration', ...extra });
   }
 
   evacuate(host: string, extra: Partial<EvacuateOptions> = {}): Promise<StartedEvacuation> {

@@ -26,7 +26,7 @@ void describe('published JSON Schemas (vfmigrate schema)', () => {
   });
 
   void it('the shipped plans validate as documents and, resolved, as resolved plans', async () => {
-    for (const name of ['sriov-live-migration', 'detach-first']) {
+    for (const name of ['sriov-live-migration', 'detach-first', 'plain-live-migration']) {
       const document: unknown = parse(readFileSync(planFileFor(name), 'utf8'));
       assert.equal(validator('plan').safeParse(document).success, true, name);
       const loaded = await loadPlan(name, activityRegistry);

@@ -74,3 +74,10 @@ void describe('renderDetails: the Temporal UI\'s current details of a migration'
     assert.equal(renderDetails(progressWith({})), '**vm-1**: hostA → hostB · plan sriov-live-migration v3\nPhase: **Starting**\n');
   });
 });
+
+void describe('a plan the run chose', () => {
+  void it('the header says which plan and why', () => {
+    const details = renderDetails({ ...progressWith({ phase: 'migrate', steps: [] }), plan: { name: 'plain-live-migration', version: 1, hash: '' }, planChoice: 'no VF -> plain-live-migration' });
+    assert.equal(details.split('\n')[0], '**vm-1**: hostA → hostB · plan plain-live-migration v1 (no VF -> plain-live-migration)');
+  });
+});

@@ -57,3 +57,30 @@ void describe('a migration run is started the same way by a client and by an eva
     assert.equal(migrationStartOptions(request, { evacuation: 'evacuate/hostB' }).args[0], request);
   });
 });
+
+void describe('a migration whose plan is chosen by the VM\'s shape', () => {
+  void it('from a client naming no plan: no plan in the request, the memo says the run chooses, and so do the summary and details', () => {
+    const request = { vm: 'vm-7', source: 'hostA', destination: 'hostB', queuePrefix: 'vfmigrate' };
+    assert.deepEqual(migrationStartOptions(request, { planByShape: true }), {
+      taskQueue: 'vfmigrate-control',
+      workflowId: 'migrate/vm-7',
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      args: [request],
+      typedSearchAttributes: attributes,
+      memo: { planByShape: true },
+      staticSummary: "vm-7: hostA → hostB, plan chosen by the VM's shape",
+      staticDetails:
+        "No plan named: the run chooses one by the VM's shape on the source (no VF: plain-live-migration; teamed: sriov-live-migration); its details say which and why.",
+    });
+  });
+
+  void it('from an evacuation that chose it: the reason in the memo and the static details', async () => {
+    const plan = await shippedPlan('plain-live-migration');
+    const request: RunRequest = { vm: 'vm-7', source: 'hostA', destination: 'hostB', plan: plan.resolved, queuePrefix: 'lab' };
+    const options = migrationStartOptions(request, { evacuation: 'evacuate/hostA', planChoice: 'no VF -> plain-live-migration' });
+    assert.deepEqual(options.memo, { planName: 'plain-live-migration', planVersion: 1, planHash: plan.resolved.hash, evacuation: 'evacuate/hostA', planChoice: 'no VF -> plain-live-migration' });
+    assert.equal(options.staticDetails, 'Plan chosen by the evacuation: no VF -> plain-live-migration');
+    assert.equal(options.staticSummary, 'vm-7: hostA → hostB, plan plain-live-migration v1 (evacuation of hostA)');
+  });
+});

@@ -50,6 +50,26 @@ void describe('modelFleetHosts: a model fleet file as the host services its work
     assert.equal((await a!.vfs.status()).free, 1);
   });
 
+  void it('a VM without a VF and a labelled VM, as a model fleet file holds them', async () => {
+    const file = path.join(dir, 'shapes.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: vfmigrate/v1',
+        'kind: ModelFleet',
+        'spec:',
+        '  hosts:',
+        '    - { name: hostA, vfs: 1, vms: [{ name: plain, vf: false }, { name: gold, labels: { tier: gold } }] }',
+        '',
+      ].join('\n'),
+    );
+    const [a] = (await modelFleetHosts(file)).hosts;
+    assert.ok(a);
+    assert.deepEqual((await a.hypervisor.describeVm('plain')).interfaces.map((i) => [i.type, i.teaming]), [['bridge', null]]);
+    assert.deepEqual((await a.hypervisor.describeVm('gold')).labels, { tier: 'gold' });
+    assert.deepEqual((await a.hypervisor.vfHolders()).map((h) => h.vm), ['gold']);
+  });
+
   void it('a file that is not a model fleet is refused as input, naming the file', async () => {
     const file = path.join(dir, 'not-a-fleet.yaml');
     await writeFile(file, 'apiVersion: vfmigrate/v1\nkind: Hosts\nspec: {}\n');

@@ -55,7 +55,7 @@ void describe('resolving a run plan reference (the control activity)', () => {
   void it('a name is only ever a shipped plan, never a path', async () => {
     for (const name of ['no-such-plan', '../plans/detach-first', '/etc/passwd', 'detach-first.yaml']) {
       const result = await resolvePlanRef(name, activityRegistry);
-      assert.deepEqual(result.ok ? [] : result.problems, [`plan: no shipped plan "${name}" (shipped plans: detach-first, sriov-live-migration); or send a plan document`]);
+      assert.deepEqual(result.ok ? [] : result.problems, [`plan: no shipped plan "${name}" (shipped plans: detach-first, plain-live-migration, sriov-live-migration); or send a plan document`]);
     }
   });
 
@@ -135,14 +135,22 @@ void describe('migrateVm input, checked in the run', () => {
     assert.deepEqual(checkMigrationRequest(good, 'migrate/vm-7'), { ...good, queuePrefix: 'vfmigrate' });
   });
 
-  void it('no plan, from/to instead of source/destination, a number for vm: every problem at once', () => {
-    assert.deepEqual(problemsOf(() => checkMigrationRequest({ vm: 7, from: 'hostA', to: 'hostB' }, 'migrate/7')), [
+  void it('a number for the plan, from/to instead of source/destination, a number for vm: every problem at once', () => {
+    assert.deepEqual(problemsOf(() => checkMigrationRequest({ vm: 7, from: 'hostA', to: 'hostB', plan: 7 }, 'migrate/7')), [
       'vm: expected string, received number',
       'source: missing (expected string)',
       'destination: missing (expected string)',
       'from: unknown field "from"',
       'to: unknown field "to"',
-      'plan: missing: expected a shipped plan\'s name (e.g. "sriov-live-migration"), a plan document {apiVersion, kind, metadata, spec} or a resolved plan {name, version, hash, steps}',
+      'plan: not a plan: expected a shipped plan\'s name (e.g. "sriov-live-migration"), a plan document {apiVersion, kind, metadata, spec} or a resolved plan {name, version, hash, steps}',
+    ]);
+  });
+
+  void it('no plan is a valid start: the run chooses one by the VM\'s shape', () => {
+    const { plan: _named, ...unnamed } = good;
+    assert.deepEqual(checkMigrationRequest(unnamed, 'migrate/vm-7'), { ...unnamed, queuePrefix: 'vfmigrate' });
+    assert.deepEqual(problemsOf(() => checkMigrationRequest({ ...unnamed, plan: null }, 'migrate/vm-7')), [
+      'plan: not a plan: expected a shipped plan\'s name (e.g. "sriov-live-migration"), a plan document {apiVersion, kind, metadata, spec} or a resolved plan {name, version, hash, steps}',
     ]);
   });
 

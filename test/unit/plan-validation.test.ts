@@ -31,7 +31,7 @@ void describe('plan validation: one broken plan per rule', () => {
 });
 
 void describe('shipped plans', () => {
-  for (const name of ['sriov-live-migration', 'detach-first']) {
+  for (const name of ['sriov-live-migration', 'detach-first', 'plain-live-migration']) {
     void it(`${name} is valid and resolves`, async () => {
       const plan = await loadPlan(name, activityRegistry);
       assert.ok(plan.ok, plan.ok ? '' : plan.problems.join('\n'));

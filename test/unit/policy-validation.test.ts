@@ -35,6 +35,7 @@ void describe('policy validation: one broken policy per rule', () => {
       destinations: { include: [], exclude: [] },
       order: 'smallest-memory-first',
       onFailure: 'continue',
+      planRules: [],
     });
   });
 });

@@ -185,3 +185,21 @@ void describe('VF pool: a VM with several teamed pairs books one VF per pair', (
     assert.deepEqual((await p.adoptAll('guest', [null, null], 'migrate/guest')).map((v) => v.id), ['h/emulated-0', 'h/emulated-1'], 'again: the same two');
   });
 });
+
+void describe('VF pool: memory alone, for a VM without a VF', () => {
+  void it('books memory and no VF; counts it against free memory and the incoming limit; idempotent; released like a VF', async () => {
+    const { pool: p } = pool(1);
+    await p.reserveMemory(req('plain', { memoryMiB: 40_000, owner: 'evacuate/h0' }));
+    await p.reserveMemory(req('plain', { memoryMiB: 40_000 }));
+    assert.deepEqual({ ...(await p.bookingOf('plain'))?.booking, at: '' }, { vfId: null, vm: 'plain', state: 'reserved', memoryMiB: 40_000, owner: 'migrate/plain', at: '' });
+    const status = await p.status();
+    assert.deepEqual([status.free, status.reservedMemoryMiB, status.incoming], [1, 40_000, 1], 'the VF is still free');
+    await assert.rejects(p.reserveMemory(req('big', { memoryMiB: 30_000 })), InsufficientMemoryError);
+    await assert.rejects(p.reserve(req('teamed', { memoryMiB: 30_000 })), InsufficientMemoryError, 'a VF booking counts the promised memory too');
+    await assert.rejects(p.reserveMemory(req('other', { maxIncoming: 1 })), IncomingLimitError);
+    assert.ok((await p.reserve(req('teamed'))).id, 'the VF was never taken');
+    assert.equal(await p.releaseIfOwner('plain', 'evacuate/h0'), false, 'the migration took the booking over');
+    await p.release('plain');
+    assert.equal(await p.bookingOf('plain'), null);
+  });
+});

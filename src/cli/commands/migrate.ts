@@ -48,7 +48,7 @@ export function registerMigrateCommand(program: Command, exit: (code: number) =>
     .argument('<vm>', 'the VM (libvirt domain name)')
     .requiredOption('--from <host>', 'source host')
     .requiredOption('--to <host>', 'destination host')
-    .option('--plan <file>', 'plan file, or a shipped plan name (default: sriov-live-migration)')
+    .option('--plan <file>', "plan file, or a shipped plan name (default: chosen by the VM's shape: no VF plain-live-migration, teamed sriov-live-migration)")
     .option('--wait', 'follow the run and print its progress and result')
     .option('--no-worker-check', 'start even when no worker polls a queue the run needs')
     .configureHelp(helpMarksRequired)

@@ -11,7 +11,8 @@ export async function validatePolicyCommand(file: string, host: string | undefin
   const s = loaded.policy.spec;
   io.out(
     `ok: ${loaded.file}: policy ${loaded.policy.metadata.name}, plan ${loaded.plan.resolved.name} v${loaded.plan.resolved.version}, ` +
-      `${Math.min(s.maxParallel, s.maxOutgoingPerSource)} at a time (max ${s.maxIncomingPerDestination} into a host), ${s.placement}, ${s.order}, on failure ${s.onFailure}`,
+      `${Math.min(s.maxParallel, s.maxOutgoingPerSource)} at a time (max ${s.maxIncomingPerDestination} into a host), ${s.placement}, ${s.order}, on failure ${s.onFailure}` +
+      (s.planRules.length ? `, ${s.planRules.length} plan rule${s.planRules.length === 1 ? '' : 's'} (first match wins; otherwise the VM's shape chooses)` : ''),
   );
   return 0;
 }
