@@ -1,4 +1,4 @@
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
@@ -12,6 +12,8 @@ export interface HostWorkerOptions {
   identity?: string;
   /** How long in-flight activities get on shutdown before they are told to stop (a migration job is not aborted). */
   shutdownGraceTime?: string;
+  /** Model fleets only: the faults their fault file asks for (model-fault-file.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /**
@@ -32,6 +34,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       maxHeartbeatThrottleInterval: '1s',
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
       ...(opts.identity ? { identity: opts.identity } : {}),
+      ...(opts.activityInterceptors ? { interceptors: { activity: opts.activityInterceptors } } : {}),
     });
   } catch (err) {
     await vfs.close();

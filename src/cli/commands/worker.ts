@@ -32,8 +32,8 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   if (opts.control) workers.push(await createControlWorker(common));
   if (host) workers.push(await createHostWorker({ ...common, host }));
   if (opts.model) {
-    const { config, hosts } = await modelFleetHosts(opts.model);
-    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h }));
+    const { config, hosts, activityInterceptors } = await modelFleetHosts(opts.model);
+    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, activityInterceptors }));
     consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
   consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);

@@ -1,0 +1,49 @@
+/**
+ * The fault matrix (issue 11) on the model: every fault kind at every point of a plan (before and after
+ * each step), each cell a real migration with real worker processes and a file-backed Temporal server,
+ * judged by the invariant checker (src/invariants/). Prints the table kept in the README.
+ *   node lib/bench/fault-matrix.js                         every cell of the default plan
+ *   node lib/bench/fault-matrix.js --cells host-worker-killed,@after:migrate   cells whose id contains one
+ *   node lib/bench/fault-matrix.js --plan detach-first     another shipped plan's points
+ * Exit status 1 when any invariant broke.
+ */
+import { parseArgs } from 'node:util';
+import { faultKinds, matrixCells, matrixPoints } from '../test/support/fault-cells.js';
+import { FaultMatrix, type CellResult } from '../test/support/fault-matrix.js';
+
+const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' } } });
+const filters = (values.cells ?? '').split(',').filter(Boolean);
+const started = Date.now();
+const matrix = await FaultMatrix.start({ ...(values.plan ? { plan: values.plan } : {}), log: (line) => console.error(line) });
+const results: CellResult[] = [];
+try {
+  const cells = matrixCells(matrix.resolvedPlan, filters);
+  console.error(`${cells.length} cells (plan ${matrix.resolvedPlan.name} v${matrix.resolvedPlan.version})`);
+  for (const cell of cells) results.push(await matrix.runCell(cell));
+} finally {
+  await matrix.stop();
+}
+printTable(results, matrixPoints(matrix.resolvedPlan).map((p) => `${p.point} ${p.step}`));
+console.log(`\n${results.length} cells in ${((Date.now() - started) / 60_000).toFixed(1)} min (plan ${matrix.resolvedPlan.name})`);
+process.exit(results.some((r) => r.broken.length) ? 1 : 0);
+
+function printTable(rows: CellResult[], points: string[]): void {
+  const faults = faultKinds.filter((f) => rows.some((r) => r.cell.fault === f));
+  const cellText = (r: CellResult | undefined): string => (r ? `${r.reached ? short(r.outcome) : `– ${short(r.outcome)}`} ${r.broken.length ? '✘' : '✔'}` : '');
+  console.log(`| point | ${faults.join(' | ')} |`);
+  console.log(`|---|${faults.map(() => '---').join('|')}|`);
+  for (const point of points) {
+    const line = faults.map((f) => cellText(rows.find((r) => r.cell.fault === f && `${r.cell.at.point} ${r.cell.at.step}` === point)));
+    if (line.some(Boolean)) console.log(`| ${point} | ${line.join(' | ')} |`);
+  }
+  console.log('\nM migrated · RB rolled back · DG degraded · NA needs attention (compensation failed) · C cancelled · (step) the step the report names · – the point was never reached (the step is skipped on model hosts)');
+  const broken = rows.filter((r) => r.broken.length);
+  if (broken.length) {
+    console.log('\nBroken invariants:');
+    for (const r of broken) console.log(`- ${r.cell.id}: ${r.broken.join('; ')}`);
+  }
+}
+
+function short(outcome: string): string {
+  return outcome.replace(/^migrated/, 'M').replace(/^rolled-back/, 'RB').replace(/^degraded/, 'DG').replace(/^compensation-failed/, 'NA').replace(/^cancelled/, 'C');
+}
