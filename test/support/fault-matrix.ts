@@ -125,8 +125,12 @@ export class FaultMatrix {
     const notes: string[] = [];
     let handle: WorkflowHandle<typeof migrateVm> | null = null;
     const fired = firedAt(stateDir);
+    const phases: string[] = [];
+    const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
     try {
+      phase('worker');
       handle = await this.startRun(vm, source, destination);
+      phase('started');
       const ended = this.runEnded(handle);
       const first = await Promise.race([fired.done.then(() => 'fired' as const), ended.then(() => 'ended' as const)]);
       if (first === 'fired' && directive.action === 'pause') {
@@ -152,6 +156,7 @@ export class FaultMatrix {
         }
       }
       if (!(await ended)) notes.push(`the run did not end within ${runDeadlineMs / 1000} s`);
+      phase('ended');
     } catch (err) {
       notes.push(`the cell could not run: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -163,7 +168,7 @@ export class FaultMatrix {
     const run = handle ? await readRunSnapshot(handle, { source, destination }).catch((err: unknown) => noRun(err, source, destination)) : noRun('not started', source, destination);
     const broken = [...notes, ...(await this.brokenAfter(vm, stateDir, [source, destination], run))];
     const result = { cell, outcome: outcomeOf(run), reached, broken, ms: Date.now() - started };
-    this.log(`${cell.id}: ${result.outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'} (${(result.ms / 1000).toFixed(1)} s)`);
+    this.log(`${cell.id}: ${result.outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'} (${(result.ms / 1000).toFixed(1)} s: ${phases.join(', ')})`);
     return result;
   }
 
