@@ -5,21 +5,36 @@
  *   node lib/bench/fault-matrix.js                         every cell of the default plan
  *   node lib/bench/fault-matrix.js --cells host-worker-killed,@after:migrate   cells whose id contains one
  *   node lib/bench/fault-matrix.js --plan detach-first     another shipped plan's points
+ *   node lib/bench/fault-matrix.js --cells K1 --json a.jsonl & node lib/bench/fault-matrix.js --cells K2 --json b.jsonl
+ *   node lib/bench/fault-matrix.js --table a.jsonl,b.jsonl  one table from parts run side by side (each part has its own server)
  * Exit status 1 when any invariant broke.
  */
+import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { faultKinds, matrixCells, matrixPoints } from '../test/support/fault-cells.js';
 import { FaultMatrix, type CellResult } from '../test/support/fault-matrix.js';
 
-const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' } } });
+const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' }, json: { type: 'string' }, table: { type: 'string' } } });
 const filters = (values.cells ?? '').split(',').filter(Boolean);
+if (values.table) {
+  const rows = values.table.split(',').flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CellResult));
+  const points = [...new Set(rows.map((r) => `${r.cell.at.point} ${r.cell.at.step}`))];
+  const order = (p: string): number => rows.findIndex((r) => `${r.cell.at.point} ${r.cell.at.step}` === p);
+  printTable(rows, points.sort((a, b) => order(a) - order(b)));
+  console.log(`\n${rows.length} cells, ${(rows.reduce((sum, r) => sum + r.ms, 0) / 60_000).toFixed(1)} min of cell time`);
+  process.exit(rows.some((r) => r.broken.length) ? 1 : 0);
+}
 const started = Date.now();
 const matrix = await FaultMatrix.start({ ...(values.plan ? { plan: values.plan } : {}), log: (line) => console.error(line) });
 const results: CellResult[] = [];
 try {
   const cells = matrixCells(matrix.resolvedPlan, filters);
   console.error(`${cells.length} cells (plan ${matrix.resolvedPlan.name} v${matrix.resolvedPlan.version})`);
-  for (const cell of cells) results.push(await matrix.runCell(cell));
+  for (const cell of cells) {
+    const result = await matrix.runCell(cell);
+    results.push(result);
+    if (values.json) appendFileSync(values.json, `${JSON.stringify(result)}\n`);
+  }
 } finally {
   await matrix.stop();
 }
