@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { ModelFleet } from '../../src/hypervisor/model.js';
 import { loadModelFleetState, persistModelFleet } from '../../src/hypervisor/model-state-file.js';
 import { defaultPrimaryAlias } from '../../src/domain/primary-spec.js';
+import { modelFleetHosts, modelStatePaths } from '../../src/workers/model-fleet-hosts.js';
+import { readFaults } from '../../src/workers/model-fault-file.js';
 
 /** A fleet as `worker --model` builds it from its file: hosts, then the VMs the file names. */
 function fleetFromConfig(): ModelFleet {
@@ -50,5 +52,31 @@ void describe('a model fleet kept in a state file', () => {
     await writeFile(stranger, JSON.stringify({ apiVersion: 'vfmigrate/v1', kind: 'ModelFleetState', hosts: { hostZ: { vms: [] } } }));
     assert.throws(() => loadModelFleetState(fleetFromConfig(), stranger), /hosts hostZ are not in the fleet; delete the state/);
     assert.match(await readFile(stranger, 'utf8'), /hostZ/, 'a refused file is left as it was');
+  });
+
+  void it('worker --model with a stateDir: the bookings and the domains of a restarted fleet are those the last one left', async () => {
+    const fleetFile = path.join(dir, 'fleet.yaml');
+    await writeFile(fleetFile, 'apiVersion: vfmigrate/v1\nkind: ModelFleet\nspec:\n  stateDir: fleet-state\n  hosts:\n    - { name: a, vfs: 2, vms: [{ name: vm1 }] }\n    - { name: b, vfs: 2 }\n');
+    const first = await modelFleetHosts(fleetFile);
+    assert.ok(first.activityInterceptors, 'a fleet with a state directory reads its fault file');
+    const b = first.hosts[1]!;
+    await b.vfs.open();
+    const vf = await b.vfs.reserve({ vm: 'vm1', owner: 'migrate/vm1', memoryMiB: 1024, freeMemoryMiB: () => Promise.resolve(65536) });
+    await b.vfs.close();
+    await first.hosts[0]!.hypervisor.setLinkState('vm1', 'ua-backup0', 'up');
+
+    const second = await modelFleetHosts(fleetFile);
+    assert.equal((await second.hosts[1]!.vfs.bookingOf('vm1'))?.vf?.id, vf.id);
+    assert.equal((await second.hosts[0]!.hypervisor.describeVm('vm1')).interfaces.find((i) => i.alias === 'ua-backup0')?.link, 'up');
+    const stateDir = path.join(dir, 'fleet-state');
+    assert.deepEqual((await readdir(stateDir)).sort(), [path.basename(modelStatePaths.ledger(stateDir, 'b')), 'b.vf-ledger.json.lock', 'model-state.json'].sort());
+    // No fault file: no faults.
+    assert.deepEqual(await readFaults(path.join(stateDir, 'faults.json')), []);
+  });
+
+  void it('a fault file that is not one is refused, naming it', async () => {
+    const file = path.join(dir, 'faults.json');
+    await writeFile(file, JSON.stringify({ faults: [{ step: 'migrate', point: 'during', action: 'fail' }] }));
+    await assert.rejects(readFaults(file), /faults\.json: not a fault file/);
   });
 });
