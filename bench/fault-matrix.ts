@@ -27,6 +27,8 @@ if (values.table) {
 const started = Date.now();
 const matrix = await FaultMatrix.start({ ...(values.plan ? { plan: values.plan } : {}), log: (line) => console.error(line) });
 const results: CellResult[] = [];
+// Interrupted: no server, worker or temporary directory is left behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void matrix.stop().finally(() => process.exit(130)));
 try {
   const cells = matrixCells(matrix.resolvedPlan, filters);
   console.error(`${cells.length} cells (plan ${matrix.resolvedPlan.name} v${matrix.resolvedPlan.version})`);

@@ -62,6 +62,8 @@ export class FaultMatrix {
   private connection!: Connection;
   private client!: Client;
   private control: Child | null = null;
+  /** The running cell's fleet worker, so stop() leaves nothing behind when a run is interrupted. */
+  private fleet: Child | null = null;
   private readonly queuePrefix = `fm${Date.now().toString(36)}`;
   private cells = 0;
   private serverStarts = 0;
@@ -89,6 +91,7 @@ export class FaultMatrix {
   }
 
   async stop(): Promise<void> {
+    await killChild(this.fleet);
     await killChild(this.control);
     await this.connection?.close().catch(() => undefined);
     await this.server?.stop();
@@ -131,7 +134,9 @@ export class FaultMatrix {
       phase('worker');
       handle = await this.startRun(vm, source, destination);
       phase('started');
-      const ended = this.runEnded(handle);
+      // The deadline counts from the fault's end: a control worker restarting takes its own time (webpack).
+      const deadline = { at: Date.now() + runDeadlineMs };
+      const ended = this.runEnded(handle, deadline);
       const first = await Promise.race([fired.done.then(() => 'fired' as const), ended.then(() => 'ended' as const)]);
       if (first === 'fired' && directive.action === 'pause') {
         switch (cell.fault) {
@@ -154,6 +159,7 @@ export class FaultMatrix {
           default:
             await writeFaults(stateDir, []);
         }
+        deadline.at = Date.now() + runDeadlineMs;
       }
       if (!(await ended)) notes.push(`the run did not end within ${runDeadlineMs / 1000} s`);
       phase('ended');
@@ -197,9 +203,8 @@ export class FaultMatrix {
   }
 
   /** Resolves true once the run is closed, false at the deadline; a server that is down meanwhile is asked again. */
-  private async runEnded(handle: WorkflowHandle<typeof migrateVm>): Promise<boolean> {
-    const deadline = Date.now() + runDeadlineMs;
-    while (Date.now() < deadline) {
+  private async runEnded(handle: WorkflowHandle<typeof migrateVm>, deadline: { at: number }): Promise<boolean> {
+    while (Date.now() < deadline.at) {
       const status = await handle.describe().then((d) => d.status.name, () => 'UNKNOWN');
       if (status !== 'RUNNING' && status !== 'UNKNOWN') return true;
       await sleep(250);
@@ -225,8 +230,9 @@ export class FaultMatrix {
     this.control = await spawnWorker(['worker', '--control'], this.env());
   }
 
-  private startFleet(fleetFile: string): Promise<Child> {
-    return spawnWorker(['worker', '--model', fleetFile], this.env());
+  private async startFleet(fleetFile: string): Promise<Child> {
+    this.fleet = await spawnWorker(['worker', '--model', fleetFile], this.env());
+    return this.fleet;
   }
 
   private env(): Record<string, string> {
