@@ -13,14 +13,16 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { faultKinds, matrixCells, matrixPoints } from '../test/support/fault-cells.js';
 import { FaultMatrix, type CellResult } from '../test/support/fault-matrix.js';
+import { shippedPlan } from '../test/support/plans.js';
 
 const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' }, json: { type: 'string' }, table: { type: 'string' } } });
 const filters = (values.cells ?? '').split(',').filter(Boolean);
 if (values.table) {
-  const rows = values.table.split(',').flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CellResult));
-  const points = [...new Set(rows.map((r) => `${r.cell.at.point} ${r.cell.at.step}`))];
-  const order = (p: string): number => rows.findIndex((r) => `${r.cell.at.point} ${r.cell.at.step}` === p);
-  printTable(rows, points.sort((a, b) => order(a) - order(b)));
+  // A cell run again (after a fix) is listed first: the first result of a cell is the one kept.
+  const all = values.table.split(',').flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CellResult));
+  const rows = all.filter((r, i) => all.findIndex((o) => o.cell.id === r.cell.id) === i);
+  const plan = (await shippedPlan(values.plan ?? 'sriov-live-migration')).resolved;
+  printTable(rows, matrixPoints(plan).map((p) => `${p.point} ${p.step}`));
   console.log(`\n${rows.length} cells, ${(rows.reduce((sum, r) => sum + r.ms, 0) / 60_000).toFixed(1)} min of cell time`);
   process.exit(rows.some((r) => r.broken.length) ? 1 : 0);
 }
