@@ -14,6 +14,12 @@ export const modelFleetSchema = z.strictObject({
   kind: z.literal('ModelFleet'),
   spec: z.strictObject({
     migrationTime: durationParam('3s'),
+    /**
+     * Where the fleet keeps its state (relative to this file): its domains and each host's VF ledger, so a
+     * killed and restarted `worker --model` finds them as it left them; and a fault file (faults.json) the
+     * fault matrix writes. Absent: everything lives in memory and is gone with the process.
+     */
+    stateDir: z.string().min(1).optional(),
     latency: z.partialRecord(z.enum(['setLinkState', 'detachInterface', 'attachPrimary', 'describeVm', 'listVms']), durationMs).default({}),
     hosts: z
       .array(

@@ -129,7 +129,14 @@ export class ModelFleet {
   /** Per VM: since when it has had no usable link (VF gone and standby down), and the gaps so far. */
   private readonly offline = new Map<string, { since: number | null; gapsMs: number[] }>();
 
+  /** Called after every change of what the hosts hold (model-state-file.ts persists the fleet from here). */
+  onChange: (() => void) | null = null;
+
   constructor(readonly options: ModelOptions = {}) {}
+
+  hostNames(): string[] {
+    return [...this.hosts.keys()];
+  }
 
   addHost(name: string, opts: ModelHostOptions): ModelHypervisor {
     const index = this.hosts.size;
@@ -209,6 +216,10 @@ export class ModelFleet {
     this.state(host).down = down;
   }
 
+  isHostDown(host: string): boolean {
+    return this.state(host).down;
+  }
+
   injectFault(fault: ModelFault): void {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
@@ -260,6 +271,7 @@ export class ModelFleet {
       entry.since = null;
     }
     this.offline.set(vm.name, entry);
+    this.onChange?.();
   }
 }
 
@@ -414,6 +426,7 @@ export class ModelHypervisor implements Hypervisor {
       if (dest.down) throw new MigrationFailedError(`lost the connection to ${target.host} while migrating ${vm} (model)`, this.hostName);
       this.host().vms.delete(vm);
       dest.vms.set(vm, v);
+      this.fleet.onChange?.();
       return { durationMs: Math.round(performance.now() - started), dataProcessedBytes: total, downtimeMs: 0, alreadyThere: false };
     })();
     // Whoever follows the job awaits `done` and gets its failure; this only spares an unfollowed job an unhandled rejection.

@@ -1,5 +1,5 @@
 import type { MetricMeter } from '@temporalio/common';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type ActivityInterceptors, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
@@ -19,6 +19,8 @@ export interface HostWorkerOptions {
   shutdownGraceTime?: string;
   /** Where the host's VF pool gauges go (the runtime's meter when metrics are served); none: not read for them. */
   metrics?: MetricMeter;
+  /** Model fleets only: the faults their fault file asks for (model-fault-file.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /**
@@ -39,8 +41,13 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
       maxHeartbeatThrottleInterval: '1s',
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
-      // Bookings and releases happen in activities: the pool's gauges are read again after each one.
-      ...(gauges ? { interceptors: { activity: [() => ({ inbound: { execute: (input, next) => next(input).finally(() => gauges.refresh()) } })] } } : {}),
+      interceptors: {
+        activity: [
+          // Bookings and releases happen in activities: the pool's gauges are read again after each one.
+          ...(gauges ? [(): ActivityInterceptors => ({ inbound: { execute: (input, next) => next(input).finally(() => gauges.refresh()) } })] : []),
+          ...(opts.activityInterceptors ?? []),
+        ],
+      },
       ...(opts.identity ? { identity: opts.identity } : {}),
     });
   } catch (err) {

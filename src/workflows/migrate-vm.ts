@@ -131,6 +131,11 @@ class MigrationRun {
         if (this.cancelRequested) throw new wf.CancelledFailure(`cancelled before step "${step.id}" started`);
         await this.runStep(step);
       } catch (err) {
+        if (i === pivot && wf.patched(patches.locateAfterFailedPivot) && (await this.movedAnyway())) {
+          // Its error stays on the step: the move happened, its report did not arrive.
+          this.tracker.complete(step.id);
+          return this.finishForward(steps.slice(i + 1));
+        }
         return this.rollBack(err);
       }
       if (i === pivot) return this.finishForward(steps.slice(i + 1));
@@ -209,6 +214,25 @@ class MigrationRun {
       // Compensations must not start while the step they undo may still be acting.
       cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
+  }
+
+  /**
+   * Whether a failed pivot moved the VM all the same (its job finished, the result was lost on the way):
+   * then nothing before it may be undone, the VF it left behind least of all. Asks both hosts; when
+   * either cannot answer, the VM is taken to be where it was (the rollback then says what it finds).
+   */
+  private async movedAnyway(): Promise<boolean> {
+    const runsOn = (host: string): Promise<boolean> =>
+      wf.CancellationScope.nonCancellable(() =>
+        wf.scheduleActivity<{ name: string; state: string }[]>('listHostVms', [], {
+          taskQueue: hostQueue(this.req.queuePrefix, host),
+          summary: `where is ${this.req.vm} after the failed pivot: listHostVms on ${host}`,
+          startToCloseTimeout: '1m',
+          retry: { maximumAttempts: 3 },
+        }),
+      ).then((vms) => vms.some((v) => v.name === this.req.vm && (v.state === 'running' || v.state === 'paused')));
+    const [onSource, onDestination] = await Promise.allSettled([runsOn(this.req.source), runsOn(this.req.destination)]);
+    return onSource.status === 'fulfilled' && !onSource.value && onDestination.status === 'fulfilled' && onDestination.value;
   }
 
   /** Undo completed steps, newest first, whatever cancels arrive meanwhile. */
@@ -358,6 +382,7 @@ const patches = {
   coarsePhases: 'coarse-migration-phase-attribute',
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
   planByShape: 'choose-plan-by-vm-shape',
+  locateAfterFailedPivot: 'locate-vm-after-failed-pivot',
 } as const;
 
 const phaseOf: Record<Outcome, string> = {

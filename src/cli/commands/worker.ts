@@ -45,8 +45,8 @@ export async function runWorkers(opts: WorkerOptions, served: string | null): Pr
   if (opts.control) workers.push(await createControlWorker(common));
   if (host) workers.push(await createHostWorker({ ...common, host, metrics }));
   if (opts.model) {
-    const { config, hosts } = await modelFleetHosts(opts.model);
-    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, metrics }));
+    const { config, hosts, activityInterceptors } = await modelFleetHosts(opts.model);
+    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, metrics, activityInterceptors }));
     consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
   if (served) consoleOutput.out(`metrics: http://${served}/metrics`);

@@ -1,0 +1,68 @@
+/**
+ * The fault matrix (issue 11) on the model: every fault kind at every point of a plan (before and after
+ * each step), each cell a real migration with real worker processes and a file-backed Temporal server,
+ * judged by the invariant checker (src/invariants/). Prints the table kept in the README.
+ *   node lib/bench/fault-matrix.js                         every cell of the default plan
+ *   node lib/bench/fault-matrix.js --cells host-worker-killed,@after:migrate   cells whose id contains one
+ *   node lib/bench/fault-matrix.js --plan detach-first     another shipped plan's points
+ *   node lib/bench/fault-matrix.js --cells K1 --json a.jsonl & node lib/bench/fault-matrix.js --cells K2 --json b.jsonl
+ *   node lib/bench/fault-matrix.js --table a.jsonl,b.jsonl  one table from parts run side by side (each part has its own server)
+ * Exit status 1 when any invariant broke.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { faultKinds, matrixCells, matrixPoints } from '../test/support/fault-cells.js';
+import { FaultMatrix, type CellResult } from '../test/support/fault-matrix.js';
+import { shippedPlan } from '../test/support/plans.js';
+
+const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' }, json: { type: 'string' }, table: { type: 'string' } } });
+const filters = (values.cells ?? '').split(',').filter(Boolean);
+if (values.table) {
+  // A cell run again (after a fix) is listed first: the first result of a cell is the one kept.
+  const all = values.table.split(',').flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CellResult));
+  const rows = all.filter((r, i) => all.findIndex((o) => o.cell.id === r.cell.id) === i);
+  const plan = (await shippedPlan(values.plan ?? 'sriov-live-migration')).resolved;
+  printTable(rows, matrixPoints(plan).map((p) => `${p.point} ${p.step}`));
+  console.log(`\n${rows.length} cells, ${(rows.reduce((sum, r) => sum + r.ms, 0) / 60_000).toFixed(1)} min of cell time`);
+  process.exit(rows.some((r) => r.broken.length) ? 1 : 0);
+}
+const started = Date.now();
+const matrix = await FaultMatrix.start({ ...(values.plan ? { plan: values.plan } : {}), log: (line) => console.error(line) });
+const results: CellResult[] = [];
+// Interrupted: no server, worker or temporary directory is left behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void matrix.stop().finally(() => process.exit(130)));
+try {
+  const cells = matrixCells(matrix.resolvedPlan, filters);
+  console.error(`${cells.length} cells (plan ${matrix.resolvedPlan.name} v${matrix.resolvedPlan.version})`);
+  for (const cell of cells) {
+    const result = await matrix.runCell(cell);
+    results.push(result);
+    if (values.json) appendFileSync(values.json, `${JSON.stringify(result)}\n`);
+  }
+} finally {
+  await matrix.stop();
+}
+printTable(results, matrixPoints(matrix.resolvedPlan).map((p) => `${p.point} ${p.step}`));
+console.log(`\n${results.length} cells in ${((Date.now() - started) / 60_000).toFixed(1)} min (plan ${matrix.resolvedPlan.name})`);
+process.exit(results.some((r) => r.broken.length) ? 1 : 0);
+
+function printTable(rows: CellResult[], points: string[]): void {
+  const faults = faultKinds.filter((f) => rows.some((r) => r.cell.fault === f));
+  const cellText = (r: CellResult | undefined): string => (r ? `${r.reached ? short(r.outcome) : `– ${short(r.outcome)}`} ${r.broken.length ? '✘' : '✔'}` : '');
+  console.log(`| point | ${faults.join(' | ')} |`);
+  console.log(`|---|${faults.map(() => '---').join('|')}|`);
+  for (const point of points) {
+    const line = faults.map((f) => cellText(rows.find((r) => r.cell.fault === f && `${r.cell.at.point} ${r.cell.at.step}` === point)));
+    if (line.some(Boolean)) console.log(`| ${point} | ${line.join(' | ')} |`);
+  }
+  console.log('\nM migrated · RB rolled back · DG degraded · NA needs attention (compensation failed) · C cancelled · (step) the step the report names · – the point was never reached (the step is skipped on model hosts)');
+  const broken = rows.filter((r) => r.broken.length);
+  if (broken.length) {
+    console.log('\nBroken invariants:');
+    for (const r of broken) console.log(`- ${r.cell.id}: ${r.broken.join('; ')}`);
+  }
+}
+
+function short(outcome: string): string {
+  return outcome.replace(/^migrated/, 'M').replace(/^rolled-back/, 'RB').replace(/^degraded/, 'DG').replace(/^compensation-failed/, 'NA').replace(/^cancelled/, 'C');
+}

@@ -1,0 +1,339 @@
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { execa, type ResultPromise } from 'execa';
+import { startMigration } from '../../src/client/start-migration.js';
+import { loadTemporalDevConfig } from '../../src/config/temporal-dev.js';
+import { InputError } from '../../src/errors.js';
+import { ModelFleet } from '../../src/hypervisor/model.js';
+import { loadModelFleetState } from '../../src/hypervisor/model-state-file.js';
+import { brokenInvariants } from '../../src/invariants/check-invariants.js';
+import type { RunSnapshot } from '../../src/invariants/fleet-snapshot.js';
+import { readHostSnapshot, readRunSnapshot } from '../../src/invariants/read-snapshot.js';
+import { resolvedPlanHash } from '../../src/plan/resolve.js';
+import type { ResolvedCall, ResolvedStep } from '../../src/plan/resolved.js';
+import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import type { TemporalDevConfig } from '../../src/temporal/dev-server-config.js';
+import { FileLedger } from '../../src/vf/ledger.js';
+import { faultFileName, firedLogName, type ModelFaultDirective } from '../../src/workers/model-fault-file.js';
+import { modelStatePaths } from '../../src/workers/model-fleet-hosts.js';
+import type { migrateVm } from '../../src/workflows/migrate-vm.js';
+import type { MatrixCell } from './fault-cells.js';
+import { shippedPlan, type LoadedPlan } from './plans.js';
+import { waitFor } from './wait.js';
+
+const checkout = path.resolve(import.meta.dirname, '../../..');
+const bin = path.join(checkout, 'bin/vfmigrate.js');
+
+/** A libvirtd restart: the host is gone for less than a step's retries last. */
+const restartMs = 2_000;
+/** Longer than any step's retries with matrixPlan's timings (10 attempts, 1 s apart at most). */
+const unreachableMs = 60_000;
+/** A run that has not ended by then is stuck: a broken invariant of its own. */
+const runDeadlineMs = 150_000;
+
+export interface CellResult {
+  cell: MatrixCell;
+  /** `migrated`, `rolled-back (detach-vf)`, … as the run's report says. */
+  outcome: string;
+  /** Whether the run got to the point (a step the hosts skip is never reached). */
+  reached: boolean;
+  broken: string[];
+  ms: number;
+}
+
+type Process = ResultPromise<{ reject: false; forceKillAfterDelay: false }>;
+/** Boxed: a subprocess is a promise, and an async function would await it instead of returning it. */
+interface Child {
+  proc: Process;
+}
+
+/**
+ * The fault matrix on the model, with real processes: a file-backed Temporal dev server, a control worker
+ * and, per cell, a model fleet worker (`vfmigrate worker --model`, its state on disk), so a fault can
+ * SIGKILL any of them. Faults reach the fleet worker through its fault file (model-fault-file.ts), which
+ * also pauses a step at its point while a process is killed. Cells run one after the other: a Temporal
+ * kill would hit every run in flight.
+ */
+export class FaultMatrix {
+  private server!: DevServer;
+  private serverConfig!: TemporalDevConfig;
+  private connection!: Connection;
+  private client!: Client;
+  private control: Child | null = null;
+  /** The running cell's fleet worker, so stop() leaves nothing behind when a run is interrupted. */
+  private fleet: Child | null = null;
+  private readonly queuePrefix = `fm${Date.now().toString(36)}`;
+  private cells = 0;
+  private serverStarts = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly plan: LoadedPlan,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async start(opts: { plan?: string; log?: (line: string) => void } = {}): Promise<FaultMatrix> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vfm-matrix-'));
+    const matrix = new FaultMatrix(dir, await matrixPlan(opts.plan ?? 'sriov-live-migration'), opts.log ?? (() => undefined));
+    const config = await loadTemporalDevConfig();
+    matrix.serverConfig = { ...config, sqlitePath: path.join(dir, 'temporal.sqlite'), grpcPort: await freePort(config.ip) };
+    await matrix.startServer();
+    matrix.connection = await Connection.connect({ address: matrix.server.address });
+    matrix.client = new Client({ connection: matrix.connection, namespace: matrix.server.namespace });
+    await matrix.startControl();
+    return matrix;
+  }
+
+  get resolvedPlan(): LoadedPlan['resolved'] {
+    return this.plan.resolved;
+  }
+
+  async stop(): Promise<void> {
+    await killChild(this.fleet);
+    await killChild(this.control);
+    await this.connection?.close().catch(() => undefined);
+    await this.server?.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async runCell(cell: MatrixCell): Promise<CellResult> {
+    const started = Date.now();
+    const n = ++this.cells;
+    const [source, destination, vm] = [`m${n}-src`, `m${n}-dst`, `vm-m${n}`];
+    const dir = path.join(this.dir, `cell-${n}`);
+    const stateDir = path.join(dir, 'state');
+    await mkdir(stateDir, { recursive: true });
+    const fleetFile = path.join(dir, 'fleet.yaml');
+    await writeFile(
+      fleetFile,
+      [
+        'apiVersion: vfmigrate/v1',
+        'kind: ModelFleet',
+        'spec:',
+        '  migrationTime: 1s',
+        '  stateDir: state',
+        '  hosts:',
+        `    - { name: ${source}, vfs: 2, vms: [{ name: ${vm} }] }`,
+        // A neighbour holds the destination's first VF: booking it twice would show.
+        `    - { name: ${destination}, vfs: 2, vms: [{ name: nb-m${n} }] }`,
+        '',
+      ].join('\n'),
+    );
+    const directive = directiveFor(cell, { source, destination });
+    await writeFaults(stateDir, [directive]);
+    if (!this.control || this.control.proc.exitCode !== null) await this.startControl();
+    let fleet = await this.startFleet(fleetFile);
+    const notes: string[] = [];
+    let handle: WorkflowHandle<typeof migrateVm> | null = null;
+    const fired = firedAt(stateDir);
+    const phases: string[] = [];
+    const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
+    try {
+      phase('worker');
+      handle = await this.startRun(vm, source, destination);
+      phase('started');
+      // The deadline counts from the fault's end: a control worker restarting takes its own time (webpack).
+      const deadline = { at: Date.now() + runDeadlineMs };
+      const ended = this.runEnded(handle, deadline);
+      const first = await Promise.race([fired.done.then(() => 'fired' as const), ended.then(() => 'ended' as const)]);
+      if (first === 'fired' && directive.action === 'pause') {
+        switch (cell.fault) {
+          case 'host-worker-killed':
+            await killChild(fleet);
+            await writeFaults(stateDir, []);
+            fleet = await this.startFleet(fleetFile);
+            break;
+          case 'control-worker-killed':
+            await killChild(this.control);
+            await this.startControl();
+            await writeFaults(stateDir, []);
+            break;
+          case 'temporal-killed':
+            process.kill(this.server.pid, 'SIGKILL');
+            await this.server.stop();
+            await this.startServer();
+            await writeFaults(stateDir, []);
+            break;
+          default:
+            await writeFaults(stateDir, []);
+        }
+        deadline.at = Date.now() + runDeadlineMs;
+      }
+      if (!(await ended)) notes.push(`the run did not end within ${runDeadlineMs / 1000} s`);
+      phase('ended');
+    } catch (err) {
+      notes.push(`the cell could not run: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      fired.cancel();
+      if (fleet.proc.exitCode !== null) notes.push(`the fleet worker exited on its own (${fleet.proc.exitCode})`);
+      await killChild(fleet);
+    }
+    const reached = (await readFile(path.join(stateDir, firedLogName), 'utf8').catch(() => '')).length > 0;
+    const run = handle ? await readRunSnapshot(handle, { source, destination }).catch((err: unknown) => noRun(err, source, destination)) : noRun('not started', source, destination);
+    const broken = [...notes, ...(await this.brokenAfter(vm, stateDir, [source, destination], run))];
+    const result = { cell, outcome: outcomeOf(run), reached, broken, ms: Date.now() - started };
+    this.log(`${cell.id}: ${result.outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'} (${(result.ms / 1000).toFixed(1)} s: ${phases.join(', ')})`);
+    return result;
+  }
+
+  /** The invariants, read from the fleet's state on disk through the Hypervisor port, as a worker would see it. */
+  private async brokenAfter(vm: string, stateDir: string, hosts: string[], run: RunSnapshot): Promise<string[]> {
+    const fleet = new ModelFleet();
+    for (const h of hosts) fleet.addHost(h, { vfs: 2 });
+    loadModelFleetState(fleet, modelStatePaths.fleet(stateDir));
+    const snapshots = await Promise.all(
+      hosts.map((h) => readHostSnapshot({ name: h, hypervisor: fleet.hypervisor(h), ledger: new FileLedger(modelStatePaths.ledger(stateDir, h)), primaryMode: 'hostdev' }, vm)),
+    );
+    return brokenInvariants({ vm, hosts: snapshots, runs: [run] });
+  }
+
+  private async startRun(vm: string, from: string, to: string): Promise<WorkflowHandle<typeof migrateVm>> {
+    const started = await waitFor(
+      'the run started (the server sees the workers)',
+      () =>
+        startMigration(this.client, { vm, from, to, plan: this.plan, namespace: this.server.namespace, queuePrefix: this.queuePrefix }).catch((err: unknown) => {
+          if (err instanceof InputError && err.message.includes('no worker is polling')) return undefined;
+          throw err;
+        }),
+      60_000,
+    );
+    return started.handle;
+  }
+
+  /** Resolves true once the run is closed, false at the deadline; a server that is down meanwhile is asked again. */
+  private async runEnded(handle: WorkflowHandle<typeof migrateVm>, deadline: { at: number }): Promise<boolean> {
+    while (Date.now() < deadline.at) {
+      const status = await handle.describe().then((d) => d.status.name, () => 'UNKNOWN');
+      if (status !== 'RUNNING' && status !== 'UNKNOWN') return true;
+      await sleep(250);
+    }
+    return false;
+  }
+
+  private async startServer(): Promise<void> {
+    const logFile = path.join(this.dir, `temporal-${++this.serverStarts}.log`);
+    // A killed server's port can take a moment to come free.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.server = await startDevServer(this.serverConfig, { headless: true, freePorts: false, logFile });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await sleep(1000);
+      }
+    }
+  }
+
+  private async startControl(): Promise<void> {
+    this.control = await spawnWorker(['worker', '--control'], this.env());
+  }
+
+  private async startFleet(fleetFile: string): Promise<Child> {
+    this.fleet = await spawnWorker(['worker', '--model', fleetFile], this.env());
+    return this.fleet;
+  }
+
+  private env(): Record<string, string> {
+    return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: this.server.namespace, VFMIGRATE_QUEUE_PREFIX: this.queuePrefix };
+  }
+}
+
+/**
+ * The shipped plan with its time limits cut to seconds (its steps, order, retry counts and compensations
+ * unchanged), so a lost activity is retried in seconds rather than minutes. Still a resolved plan the run
+ * checks: its hash is recomputed.
+ */
+export async function matrixPlan(name: string): Promise<LoadedPlan> {
+  const loaded = await shippedPlan(name);
+  const fast = (call: ResolvedCall): ResolvedCall => ({
+    ...call,
+    options: {
+      ...call.options,
+      startToCloseMs: call.activity === 'migrate' ? 60_000 : 10_000,
+      heartbeatMs: call.options.heartbeatMs === null ? null : 3_000,
+      retry: { ...call.options.retry, initialIntervalMs: 200, maximumIntervalMs: 1_000 },
+    },
+  });
+  const step = (s: ResolvedStep): ResolvedStep => (s.kind === 'parallel' ? { ...s, steps: s.steps.map(step) } : { ...fast(s), kind: 'activity', id: s.id, readOnly: s.readOnly, pivot: s.pivot, compensate: s.compensate && fast(s.compensate) });
+  const steps = loaded.resolved.steps.map(step);
+  const resolved = { ...loaded.resolved, steps, hash: resolvedPlanHash({ ...loaded.resolved, steps }) };
+  return { ...loaded, resolved };
+}
+
+function directiveFor(cell: MatrixCell, hosts: { source: string; destination: string }): ModelFaultDirective {
+  const at = { step: cell.at.step, point: cell.at.point };
+  switch (cell.fault) {
+    case 'activity-fails':
+      return { ...at, action: 'fail' };
+    case 'host-worker-killed':
+    case 'control-worker-killed':
+    case 'temporal-killed':
+      return { ...at, action: 'pause' };
+    case 'source-libvirtd-restart':
+      return { ...at, action: 'host-down', host: hosts.source, forMs: restartMs };
+    case 'destination-libvirtd-restart':
+      return { ...at, action: 'host-down', host: hosts.destination, forMs: restartMs };
+    case 'destination-unreachable':
+      return { ...at, action: 'host-down', host: hosts.destination, forMs: unreachableMs };
+  }
+}
+
+async function writeFaults(stateDir: string, faults: ModelFaultDirective[]): Promise<void> {
+  const file = path.join(stateDir, faultFileName);
+  await writeFile(`${file}.tmp`, JSON.stringify({ faults }));
+  await rename(`${file}.tmp`, file);
+}
+
+/** `done` resolves once the fleet worker says a fault fired; `cancel` stops the polling. */
+function firedAt(stateDir: string): { done: Promise<void>; cancel: () => void } {
+  let cancelled = false;
+  const done = (async () => {
+    while (!cancelled) {
+      if ((await readFile(path.join(stateDir, firedLogName), 'utf8').catch(() => '')).length) return;
+      await sleep(50);
+    }
+    await new Promise<never>(() => undefined);
+  })();
+  return { done, cancel: () => (cancelled = true) };
+}
+
+/** `node bin/vfmigrate.js ARGS`, resolved once it polls; its output is kept in the cell's log. */
+async function spawnWorker(args: string[], env: Record<string, string>): Promise<Child> {
+  const child: Process = execa(process.execPath, [bin, ...args], { cwd: checkout, reject: false, env, forceKillAfterDelay: false, cleanup: true });
+  let out = '';
+  const polling = new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('workers polling')) resolve();
+    });
+  });
+  const exited = child.then((r) => {
+    throw new Error(`vfmigrate ${args.join(' ')} ended before polling (exit ${r.exitCode}): ${r.stderr.slice(-500)}`);
+  });
+  await Promise.race([polling, exited]);
+  exited.catch(() => undefined);
+  return { proc: child };
+}
+
+async function killChild(child: Child | null): Promise<void> {
+  if (!child || child.proc.exitCode !== null) return;
+  child.proc.kill('SIGKILL');
+  await child.proc;
+}
+
+function outcomeOf(run: RunSnapshot): string {
+  if (run.open) return 'still open';
+  if (!run.outcome) return run.message;
+  return run.failedStep ? `${run.outcome} (${run.failedStep})` : run.outcome;
+}
+
+function noRun(err: unknown, source: string, destination: string): RunSnapshot {
+  const message = `no run to read: ${err instanceof Error ? err.message : String(err)}`;
+  return { workflowId: '', source, destination, open: false, outcome: null, location: null, failedStep: null, message };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
