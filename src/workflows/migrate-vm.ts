@@ -100,6 +100,7 @@ class MigrationRun {
         if (this.cancelRequested) throw new wf.CancelledFailure(`cancelled before step "${step.id}" started`);
         await this.runStep(step);
       } catch (err) {
+        if (i === pivot && this.failedAfterPostcopy(err)) return this.postcopyFailed();
         return this.rollBack(err);
       }
       if (i === pivot) return this.finishForward(steps.slice(i + 1));
@@ -176,6 +177,25 @@ class MigrationRun {
       // Compensations must not start while the step they undo may still be acting.
       cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
+  }
+
+  /**
+   * The pivot failed after it switched to post-copy: the guest's memory is split between the hosts, so
+   * compensating would act on a VM that is on neither. Patched: runs recorded before this rolled back.
+   */
+  private failedAfterPostcopy(err: unknown): boolean {
+    return describeFailure(err, '').type === postcopyFailedType && wf.patched(patches.postcopyNeedsAttention);
+  }
+
+  private postcopyFailed(): MigrationReport {
+    const failed = this.failedStep();
+    const why = failed?.error.message ?? 'the migration failed after it switched to post-copy';
+    return this.end(
+      'postcopy-failed',
+      'destination',
+      `${this.req.vm} NEEDS ATTENTION: ${why}. Nothing was undone: after the switch to post-copy the VM cannot go back to ${this.req.source}, and its VF on ${this.req.source} was left detached`,
+      failed,
+    );
   }
 
   /** Undo completed steps, newest first, whatever cancels arrive meanwhile. */
@@ -319,7 +339,11 @@ const patches = {
   skipIncapable: 'skip-steps-a-host-cannot-do',
   coarsePhases: 'coarse-migration-phase-attribute',
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
+  postcopyNeedsAttention: 'postcopy-failure-needs-attention',
 } as const;
+
+/** The error type the migrate activity fails with after a switch to post-copy (hypervisor/errors.ts). */
+const postcopyFailedType = 'PostcopyFailed';
 
 const phaseOf: Record<Outcome, string> = {
   migrated: 'Completed',
@@ -327,4 +351,5 @@ const phaseOf: Record<Outcome, string> = {
   degraded: 'Degraded',
   cancelled: 'Cancelled',
   'compensation-failed': 'NeedsAttention',
+  'postcopy-failed': 'NeedsAttention',
 };
