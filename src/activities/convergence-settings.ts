@@ -13,6 +13,8 @@ import { durationParam } from '../util/duration.js';
 export const budgetActions = ['abort', 'postcopy'] as const;
 export type BudgetAction = (typeof budgetActions)[number];
 
+const steps = z.int({ message: 'expected a whole number of steps, 1 to 100' }).min(1, { message: 'expected a whole number of steps, 1 to 100' }).max(100, { message: 'expected a whole number of steps, 1 to 100' });
+
 export const convergenceFields = {
   /** libvirt's bandwidth cap for the job, MiB/s; none = as fast as the link goes. */
   bandwidthMiBps: z.int().positive().optional(),
@@ -20,7 +22,7 @@ export const convergenceFields = {
   autoConverge: z.boolean().default(false),
   /** The ceiling of the allowed pause: escalation starts at maxDowntime / downtimeSteps and ends here. */
   maxDowntime: durationParam('500ms'),
-  downtimeSteps: z.int().min(1).max(100).default(10),
+  downtimeSteps: steps.default(10),
   /** Time between two downtime raises, per GiB of guest memory. */
   downtimeDelayPerGiB: durationParam('75s'),
   /** How long the job may run, per GiB of guest memory, before `onBudgetExhausted` happens. */
@@ -45,7 +47,7 @@ export const convergenceOverrideSchema = z.strictObject({
   bandwidthMiBps: z.int().positive().optional(),
   autoConverge: z.boolean().optional(),
   maxDowntime: duration.optional(),
-  downtimeSteps: z.int().min(1).max(100).optional(),
+  downtimeSteps: steps.optional(),
   downtimeDelayPerGiB: duration.optional(),
   completionBudgetPerGiB: duration.optional(),
   progressTimeout: duration.optional(),
