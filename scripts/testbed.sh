@@ -13,7 +13,8 @@
 #   up | down | status                       start / stop both hosts; status exits 0 only when both are up
 #   stop-host|start-host|restart-host HOST   one libvirtd (its guests keep running while it is down)
 #   guest-xml NAME [--mac MAC] [--host HOST] print the guest domain XML
-#   guest-start NAME [--host HOST] [--mac MAC]  define + start the guest on HOST (default hostA)
+#   guest-start NAME [--host HOST] [--mac MAC] [--dirty MIB_PER_S]  define + start the guest on HOST (default
+#                                                hostA); --dirty: a busy guest dirtying that much memory per second
 set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true # '&' in ${var//pat/repl} must stay literal (bash 5.2)
 

@@ -20,15 +20,16 @@ serial_log() { echo "$CACHE/guests/$1.serial.log"; }
 
 check_name() { [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die "bad guest name '$1' (letters, digits, _ . -)"; }
 
-# Parse NAME [--mac MAC] [--host HOST] into G_NAME, G_MAC, G_HOST.
+# Parse NAME [--mac MAC] [--host HOST] [--dirty MIB_PER_S] into G_NAME, G_MAC, G_HOST, G_DIRTY.
 parse_guest_args() {
     G_NAME="${1:-}"
     [[ -n "$G_NAME" && "$G_NAME" != --* ]] || die "missing guest NAME"
     shift
     check_name "$G_NAME"
-    G_MAC="" G_HOST="hostA"
+    G_MAC="" G_HOST="hostA" G_DIRTY=""
     while (($#)); do
         case "$1" in
+        --dirty) G_DIRTY="${2:?--dirty needs MiB per second}" && shift 2 ;;
         --mac) G_MAC="${2:?--mac needs a value}" && shift 2 ;;
         --host) G_HOST="${2:?--host needs a value}" && shift 2 ;;
         *) die "unknown option '$1'" ;;
@@ -38,6 +39,7 @@ parse_guest_args() {
     G_MAC="${G_MAC:-$(default_mac "$G_NAME")}"
     G_MAC="${G_MAC,,}"
     [[ "$G_MAC" =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "bad MAC '$G_MAC'"
+    [[ -z "$G_DIRTY" || "$G_DIRTY" =~ ^[1-9][0-9]{0,4}$ ]] || die "bad --dirty '$G_DIRTY' (MiB per second, 1-99999)"
 }
 
 cmd_guest_xml() {
@@ -51,7 +53,7 @@ cmd_guest_xml() {
     xml="${xml//@MAC@/$G_MAC}"
     xml="${xml//@KERNEL@/$CACHE/guest/vmlinuz}"
     xml="${xml//@INITRD@/$CACHE/guest/initramfs.cpio.gz}"
-    xml="${xml//@CMDLINE@/$GUEST_CMDLINE}"
+    xml="${xml//@CMDLINE@/$GUEST_CMDLINE${G_DIRTY:+ vfmigrate.dirty=$G_DIRTY}}"
     xml="${xml//@SERIAL_LOG@/$(serial_log "$G_NAME")}"
     [[ ! "$xml" =~ @[A-Z_]+@ ]] || die "unfilled placeholder in $TEMPLATES/guest-domain.xml"
     # QEMU opens the serial log when the domain starts, from XML we may only print here: its folder must exist.
@@ -92,5 +94,5 @@ cmd_guest_start() {
     done
     vsh "$host" define "$xmlfile" >/dev/null
     vsh "$host" start "$name" >/dev/null
-    log "$name started on $host ($(domain_type), MAC $G_MAC), serial log $log"
+    log "$name started on $host ($(domain_type), MAC $G_MAC${G_DIRTY:+, dirtying $G_DIRTY MiB/s}), serial log $log"
 }

@@ -123,12 +123,15 @@ export interface GuestOptions {
   mac?: string;
   /** Default hostA. */
   host?: TestbedHost;
+  /** A busy guest: dirties this many MiB of memory per second (`guest-start --dirty`). */
+  dirtyMiBps?: number;
 }
 
 function guestArgs(name: string, opts: GuestOptions): string[] {
   const args = [name];
   if (opts.mac) args.push('--mac', opts.mac);
   if (opts.host) args.push('--host', opts.host);
+  if (opts.dirtyMiBps !== undefined) args.push('--dirty', String(opts.dirtyMiBps));
   return args;
 }
 
