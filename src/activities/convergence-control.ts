@@ -36,7 +36,11 @@ export class ConvergenceControl {
   ) {
     const parsed = stateSchema.safeParse(carried);
     this.current = parsed.success ? parsed.data : initialConvergenceState(settings);
-    if (this.current.mode === 'aborting') this.abortReason = this.current.actions.at(-1) ?? 'aborted by an earlier attempt';
+    if (this.current.mode === 'aborting') {
+      // An earlier attempt gave up on this job: carry the decision out again (the job may still run).
+      this.abortReason = this.current.actions.at(-1) ?? 'an earlier attempt gave up on it';
+      abort();
+    }
   }
 
   get state(): ConvergenceState {

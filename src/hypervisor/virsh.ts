@@ -355,7 +355,9 @@ export class VirshHypervisor implements Hypervisor {
   private async runMigration(vm: string, target: MigrationTarget, hooks: MigrateHooks, proc: MigrateProcess | null): Promise<MigrationResult> {
     const watched = await this.watchJob(vm, hooks, proc);
     const here = await this.state(vm).catch(notFoundAsNull);
-    if (this.postcopy.has(vm) && (here !== null || proc?.error)) {
+    // A worker that restarted after the switch has no mark: the source's state reason still says post-copy.
+    const switched = this.postcopy.has(vm) || (here === 'paused' && (await this.inPostcopy(vm)));
+    if (switched && (here !== null || proc?.error)) {
       // Post-copy ends with the VM gone from here; anything else (still defined here, or virsh failing) failed.
       if (here !== null || (await this.targetState(vm, target).catch(notFoundAsNull)) !== 'running') {
         throw await this.postcopyFailure(vm, target, proc?.error?.message ?? `the VM is still ${here ?? 'defined'} on ${this.hostName}`);
