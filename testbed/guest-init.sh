@@ -154,6 +154,20 @@ until udhcpc -i "$master" -s /etc/udhcpc.sh -q -f -n -t 5 -T 1 >/dev/null 2>&1; 
     sleep 1
 done
 
+# A busy guest (scripts/testbed.sh guest-start NAME --dirty MIB_PER_S puts vfmigrate.dirty=N on the kernel
+# command line): dirty memory at that rate beside the probe, restarted like it if it ever exits.
+dirty=""
+for word in $cmdline; do
+    case "$word" in vfmigrate.dirty=*) dirty="${word#vfmigrate.dirty=}" ;; esac
+done
+if [ -n "$dirty" ]; then
+    (while true; do
+        /bin/vfprobe --dirty "$dirty"
+        say error "msg=dirtier-exited-rc=$?-restarting"
+        sleep 1
+    done) &
+fi
+
 while true; do
     if [ "$pairs" -eq 0 ]; then /bin/vfprobe 10.0.2.2 "$master"; else /bin/vfprobe 10.0.2.2; fi
     say error "msg=vfprobe-exited-rc=$?-restarting"

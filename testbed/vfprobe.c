@@ -270,10 +270,70 @@ static void expire(struct probe_state *s, int64_t t) {
     }
 }
 
+/*
+ * `vfprobe --dirty MIB_PER_S`: a busy guest for the convergence tests. Writes one byte into every 4 KiB
+ * page of a DIRTY_BUFFER_MIB buffer, cycling through it at MIB_PER_S, so each pre-copy pass finds that
+ * much memory dirty again; with the migration bandwidth capped below it, the migration cannot converge.
+ * Reports what it achieved every REPORT_MS (a paused or throttled guest dirties less: auto-converge shows).
+ */
+#define DIRTY_BUFFER_MIB 96
+#define DIRTY_TICK_MS 10
+#define PAGE 4096
+
+static int dirty_main(const char *arg) {
+    char *end = NULL;
+    long mibps = strtol(arg, &end, 10);
+    if (!end || *end != '\0' || mibps < 1 || mibps > 100000) {
+        emit("VFPROBE error t=%lld msg=bad-dirty-rate:%s", (long long)now_ms(), arg);
+        return 2;
+    }
+    size_t size = (size_t)DIRTY_BUFFER_MIB << 20;
+    unsigned char *buf = malloc(size);
+    if (!buf) {
+        emit("VFPROBE error t=%lld msg=dirty-buffer:%s", (long long)now_ms(), strerror(errno));
+        return 1;
+    }
+    size_t pages = size / PAGE, next = 0;
+    /* Pages per tick, at least one: MiB/s × 256 pages per MiB × the tick in seconds. */
+    uint64_t per_tick = (uint64_t)mibps * 256 * DIRTY_TICK_MS / 1000;
+    if (per_tick == 0) per_tick = 1;
+    uint64_t dirtied = 0;
+    unsigned char stamp = 0;
+    int64_t start = now_ms(), next_tick = start, next_report = start + REPORT_MS, last_report = start;
+    emit("VFPROBE dirty t=%lld mibps=%ld buffer_mib=%d", (long long)start, mibps, DIRTY_BUFFER_MIB);
+    for (;;) {
+        int64_t t = now_ms();
+        if (t >= next_tick) {
+            stamp++;
+            for (uint64_t i = 0; i < per_tick; i++) {
+                buf[next * PAGE] = stamp;
+                next = (next + 1) % pages;
+            }
+            dirtied += per_tick;
+            next_tick += DIRTY_TICK_MS;
+            /* Behind after a pause: carry on from now rather than catching up in a burst. */
+            if (next_tick < t) next_tick = t + DIRTY_TICK_MS;
+        }
+        if (t >= next_report) {
+            emit("VFPROBE dirty-report t=%lld achieved_mibps=%lld", (long long)t, (long long)(dirtied * 1000 / 256 / (uint64_t)(t - last_report + 1)));
+            dirtied = 0;
+            last_report = t;
+            next_report += REPORT_MS;
+            if (next_report <= t) next_report = t + REPORT_MS;
+        }
+        int64_t wait = (next_tick < next_report ? next_tick : next_report) - now_ms();
+        if (wait > 0) {
+            struct timespec ts = { .tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 2 && strcmp(argv[1], "--dirty") == 0) return dirty_main(argv[2]);
     const char *target = argc > 1 ? argv[1] : "10.0.2.2";
     plain_if = argc > 2 ? argv[2] : NULL;
-    setvbuf(stdout, NULL, _IONBF, 0);
 
     struct sockaddr_in dst = { .sin_family = AF_INET };
     if (inet_pton(AF_INET, target, &dst.sin_addr) != 1) {

@@ -79,16 +79,17 @@ EOF
     for ((n = 0; n < pairs; n++)); do pair_nics "$n" "$(pair_mac "$G_MAC" "$n")"; done
 }
 
-# Parse NAME [--mac MAC] [--host HOST] [--shape SHAPE] [--no-vf-driver] into G_NAME, G_MAC, G_HOST, G_SHAPE,
-# G_NOVFDRIVER.
+# Parse NAME [--mac MAC] [--host HOST] [--shape SHAPE] [--no-vf-driver] [--dirty MIB_PER_S] into G_NAME, G_MAC,
+# G_HOST, G_SHAPE, G_NOVFDRIVER, G_DIRTY.
 parse_guest_args() {
     G_NAME="${1:-}"
     [[ -n "$G_NAME" && "$G_NAME" != --* ]] || die "missing guest NAME"
     shift
     check_name "$G_NAME"
-    G_MAC="" G_HOST="hostA" G_SHAPE="one-pair" G_NOVFDRIVER=""
+    G_MAC="" G_HOST="hostA" G_SHAPE="one-pair" G_NOVFDRIVER="" G_DIRTY=""
     while (($#)); do
         case "$1" in
+        --dirty) G_DIRTY="${2:?--dirty needs MiB per second}" && shift 2 ;;
         --mac) G_MAC="${2:?--mac needs a value}" && shift 2 ;;
         --no-vf-driver) G_NOVFDRIVER=1 && shift ;;
         --host) G_HOST="${2:?--host needs a value}" && shift 2 ;;
@@ -101,6 +102,7 @@ parse_guest_args() {
     G_MAC="${G_MAC:-$(default_mac "$G_NAME")}"
     G_MAC="${G_MAC,,}"
     [[ "$G_MAC" =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "bad MAC '$G_MAC'"
+    [[ -z "$G_DIRTY" || "$G_DIRTY" =~ ^[1-9][0-9]{0,4}$ ]] || die "bad --dirty '$G_DIRTY' (MiB per second, 1-99999)"
 }
 
 cmd_guest_xml() {
@@ -118,7 +120,7 @@ cmd_guest_xml() {
     xml="${xml//@MAC@/$G_MAC}"
     xml="${xml//@KERNEL@/$CACHE/guest/vmlinuz}"
     xml="${xml//@INITRD@/$CACHE/guest/initramfs.cpio.gz}"
-    xml="${xml//@CMDLINE@/$cmdline}"
+    xml="${xml//@CMDLINE@/$cmdline${G_DIRTY:+ vfmigrate.dirty=$G_DIRTY}}"
     xml="${xml//@NICS@/$nics}"
     xml="${xml//@SERIAL_LOG@/$(serial_log "$G_NAME")}"
     [[ ! "$xml" =~ @[A-Z_]+@ ]] || die "unfilled placeholder in $TEMPLATES/guest-domain.xml"
@@ -160,5 +162,5 @@ cmd_guest_start() {
     done
     vsh "$host" define "$xmlfile" >/dev/null
     vsh "$host" start "$name" >/dev/null
-    log "$name started on $host ($(domain_type), $G_SHAPE, MAC $G_MAC), serial log $log"
+    log "$name started on $host ($(domain_type), $G_SHAPE, MAC $G_MAC${G_DIRTY:+, dirtying $G_DIRTY MiB/s}), serial log $log"
 }

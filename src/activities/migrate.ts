@@ -1,8 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { findPairs } from '../domain/teaming.js';
 import { libvirtUriProblem } from '../config/libvirt-uri.js';
-import { InputError, PreflightError } from '../errors.js';
+import { InputError, PreflightError, VfmigrateError } from '../errors.js';
 import { VmNotFoundError } from '../hypervisor/errors.js';
 import type { MigrationProgress, VmDescription } from '../hypervisor/hypervisor.js';
 import { countConvergenceAction } from '../telemetry/metrics.js';
@@ -10,20 +9,21 @@ import { migrationProgressSignal } from '../temporal/migration-progress-signal.j
 import { defineActivity } from './define.js';
 import { requireFact } from './facts.js';
 import type { HostServices } from './host-services.js';
-import { durationParam } from '../util/duration.js';
+import { ConvergenceControl } from './convergence-control.js';
+import { initialDowntimeMs, type ConvergenceState } from './convergence.js';
+import { convergenceSettingsSchema } from './convergence-settings.js';
 
 export const migrate = defineActivity({
   name: 'migrate',
   summary: 'live-migrate the VM to the destination (the point of no return)',
   hosts: ['source'],
   readOnly: false,
-  with: z.strictObject({
-    bandwidthMiBps: z.int().positive().optional(),
-    autoConverge: z.boolean().default(false),
-    postCopy: z.boolean().default(false),
-    maxDowntime: durationParam('300ms'),
-  }),
+  with: convergenceSettingsSchema,
   defaults: { startToClose: '30m', heartbeat: '30s' },
+  secondPointOfNoReturn: (params) =>
+    params.onBudgetExhausted === 'postcopy'
+      ? 'onBudgetExhausted: postcopy switches a migration that runs out of budget to post-copy: from then on a failure cannot roll back to the source (the run ends NeedsAttention)'
+      : null,
   async run({ host, input, params }) {
     const destination = requireFact(input.facts, 'destination', 'preflightDestination');
     // The URI reaches this host through the run, not from its own hosts file: whoever can write the run's
@@ -33,7 +33,9 @@ export const migrate = defineActivity({
     await refuseAttachedPrimary(host, input.vm);
     const ctx = Context.current();
     const abort = new AbortController();
-    const report = progressReporter(ctx, input.workflowId, host.progressSignalMs);
+    const carried = (ctx.info.heartbeatDetails as { convergence?: unknown } | undefined)?.convergence;
+    const control = new ConvergenceControl(host.hypervisor, input.vm, params, ctx.log, () => abort.abort(), carried);
+    const report = progressReporter(ctx, input.workflowId, host.progressSignalMs, control);
     // Only a cancel the workflow asked for aborts the job. A worker shutting down or a lost heartbeat
     // just stops this attempt: libvirt keeps migrating and the next attempt follows the same job.
     const detached = new Promise<never>((_, reject) => {
@@ -49,16 +51,27 @@ export const migrate = defineActivity({
         host.hypervisor.migrate(
           input.vm,
           { host: destination.host, uri: destination.migrationUri },
-          { bandwidthMiBps: params.bandwidthMiBps, autoConverge: params.autoConverge, postCopy: params.postCopy, maxDowntimeMs: params.maxDowntime },
-          { onProgress: report, signal: abort.signal },
+          {
+            bandwidthMiBps: params.bandwidthMiBps,
+            autoConverge: params.autoConverge,
+            postCopy: params.onBudgetExhausted === 'postcopy' ? 'on-request' : false,
+            maxDowntimeMs: initialDowntimeMs(params),
+          },
+          { onProgress: report.onProgress, signal: abort.signal },
         ),
         detached,
       ]);
       return { migration: result };
     } catch (err) {
       // Report an abort we were asked for as the cancellation it is, not as a migration failure.
-      if (abort.signal.aborted) await ctx.cancelled;
+      if (abort.signal.aborted && ctx.cancellationDetails?.cancelRequested) await ctx.cancelled;
+      if (control.abortReason !== null) {
+        throw new MigrationDidNotConvergeError(`${input.vm} did not converge: ${control.abortReason}; the migration was aborted and the VM keeps running on ${host.name} (${String(err instanceof Error ? err.message : err)})`);
+      }
       throw err;
+    } finally {
+      // What was done to the job belongs in the run's record even when it ended between two signals.
+      await report.flush();
     }
   },
 });
@@ -81,19 +94,49 @@ async function refuseAttachedPrimary(host: HostServices, vm: string): Promise<vo
   }
 }
 
-/** Heartbeats every report; signals the run (for its `progress` query) at most every `everyMs`. */
-function progressReporter(ctx: Context, workflowId: string, everyMs: number): (p: MigrationProgress) => void {
+/** The job ran out of its budget (or stalled) and the plan said `abort`: the saga rolls back. */
+export class MigrationDidNotConvergeError extends VfmigrateError {
+  readonly type = 'MigrationDidNotConverge';
+  readonly retryable = false;
+}
+
+/**
+ * Feeds each sample to the convergence control, then heartbeats it with the control's state (which a
+ * retry carries on from); signals the run (for its `progress` query) at most every `everyMs`.
+ */
+function progressReporter(ctx: Context, workflowId: string, everyMs: number, control: ConvergenceControl) {
   let lastSignal = 0;
-  return (progress) => {
-    ctx.heartbeat(progress);
-    const now = Date.now();
-    if (now - lastSignal < everyMs) return;
-    lastSignal = now;
-    ctx.client.workflow
+  let last: MigrationProgress | null = null;
+  let signalled: ConvergenceState | null = null;
+  const signal = (progress: MigrationProgress, now: number): Promise<void> => {
+    const convergence = (signalled = control.state);
+    return ctx.client.workflow
       .getHandle(workflowId)
-      .signal(migrationProgressSignal, { ...progress, at: new Date(now).toISOString() })
+      .signal(migrationProgressSignal, {
+        ...progress,
+        at: new Date(now).toISOString(),
+        maxDowntimeMs: convergence.downtimeMs,
+        mode: convergence.mode,
+        actions: convergence.actions.slice(-20),
+      })
       .catch((err: unknown) => {
         ctx.log.warn('could not report migration progress to the run', { error: String(err) });
       });
+  };
+  return {
+    onProgress: (progress: MigrationProgress): void => {
+      control.observe(progress);
+      last = progress;
+      ctx.heartbeat({ ...progress, convergence: control.state });
+      const now = Date.now();
+      if (now - lastSignal < everyMs) return;
+      lastSignal = now;
+      void signal(progress, now);
+    },
+    /** One last signal if the control acted since the last one. */
+    async flush(): Promise<void> {
+      const now = control.state;
+      if (last && (signalled?.actions.length !== now.actions.length || signalled.mode !== now.mode)) await signal(last, Date.now());
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { mib, renderStep } from '../workflows/details.js';
+import { convergenceFacts, mib, renderStep } from '../workflows/details.js';
 import { outcomeLine } from './output.js';
 import type { MigrationProgress, MigrationReport, StepProgress } from '../workflows/migration-types.js';
 
@@ -17,7 +17,11 @@ export function progressChanges(prev: MigrationProgress | null, next: MigrationP
   }
   const m = next.migration;
   if (m && m.dataTotalBytes > 0 && m.at !== prev?.migration?.at) {
-    lines.push(`  migrating: ${Math.round((100 * m.dataProcessedBytes) / m.dataTotalBytes)}% (${mib(m.dataProcessedBytes)}/${mib(m.dataTotalBytes)} MiB)`);
+    const facts = convergenceFacts(m);
+    lines.push(`  migrating: ${Math.round((100 * m.dataProcessedBytes) / m.dataTotalBytes)}% (${mib(m.dataProcessedBytes)}/${mib(m.dataTotalBytes)} MiB)${facts ? `, ${mib(m.dataRemainingBytes)} MiB left, ${facts}` : ''}`);
+    // The signal carries the last 20 actions: print those not printed yet.
+    const before = prev?.migration?.actions ?? [];
+    for (const action of (m.actions ?? []).filter((a) => !before.includes(a))) lines.push(`  convergence: ${action}`);
   }
   if (next.cancelRequested && !prev?.cancelRequested) lines.push('  cancel requested');
   return lines;

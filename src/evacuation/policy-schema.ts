@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { convergenceOverrideSchema } from '../activities/convergence-settings.js';
 import { planRuleSchema } from '../plan/plan-choice.js';
 import { defaultPlanName } from '../plan/plan-ref.js';
 import { hostNamePattern } from '../temporal/names.js';
@@ -34,6 +35,11 @@ export const policySchema = z.strictObject({
       .default({ include: [], exclude: [] }),
     order: z.enum(orders).default('smallest-memory-first'),
     onFailure: z.enum(failureModes).default('continue'),
+    /**
+     * Laid over the plan's migrate step when the policy is loaded (the run gets the plan with these values
+     * in it, so its history shows what ran). `onBudgetExhausted: postcopy` needs a plan that acknowledges it.
+     */
+    convergence: convergenceOverrideSchema.optional(),
   }),
 });
 

@@ -1,9 +1,13 @@
 import path from 'node:path';
 import { parseYaml, readText } from '../config/yaml-file.js';
 import { formatZodIssues } from '../config/zod-problems.js';
+import { migrate } from '../activities/migrate.js';
 import { activityRegistry } from '../activities/registry.js';
 import { loadPlan, planFileFor, shippedPlanNames, type PlanLoad } from '../plan/load.js';
+import { overrideWith } from '../plan/override.js';
 import { defaultPlanName } from '../plan/plan-ref.js';
+import { resolvePlan } from '../plan/resolve.js';
+import { validatePlan } from '../plan/validate.js';
 import { policySchema, type Policy } from './policy-schema.js';
 
 export type PolicyLoad =
@@ -32,7 +36,19 @@ export async function loadPolicy(file = defaultPolicyFile, drainedHost?: string)
   if (parsed.success) problems.push(...(await rulePlanProblems(parsed.data.spec.planRules.map((r) => r.plan))));
   if (problems.length || !parsed.success || !plan.ok) return { ok: false, file, problems };
   const policy = parsed.data;
-  return { ok: true, file, policy, plan };
+  if (!policy.spec.convergence) return { ok: true, file, policy, plan };
+  const overridden = withConvergence(plan, policy.spec.convergence);
+  return overridden.ok ? { ok: true, file, policy, plan: overridden.plan } : { ok: false, file, problems: overridden.problems };
+}
+
+/** The policy's convergence settings laid over the plan's migrate step, checked as the plan's own would be. */
+function withConvergence(
+  plan: Extract<PlanLoad, { ok: true }>,
+  convergence: Record<string, unknown>,
+): { ok: true; plan: Extract<PlanLoad, { ok: true }> } | { ok: false; problems: string[] } {
+  const checked = validatePlan(overrideWith(plan.plan, migrate.name, convergence), activityRegistry);
+  if (!checked.ok) return { ok: false, problems: checked.problems.map((p) => `spec.convergence: with the plan "${plan.plan.metadata.name}": ${p}`) };
+  return { ok: true, plan: { ...plan, plan: checked.plan, resolved: resolvePlan(checked.plan, activityRegistry) } };
 }
 
 /** Each plan a rule names must ship and be valid: an evacuation finds out before it moves anything. */

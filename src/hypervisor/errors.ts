@@ -47,6 +47,16 @@ export class MigrationAbortedError extends HypervisorError {
   readonly retryable = false;
 }
 
+/**
+ * The job failed after it switched to post-copy: the guest's memory is split between the hosts, so it
+ * can neither stay nor go back. Never retried, never compensated; a person decides (the message says
+ * what libvirt reports on both hosts).
+ */
+export class PostcopyFailedError extends HypervisorError {
+  readonly type = 'PostcopyFailed';
+  readonly retryable = false;
+}
+
 /** A call or a confirmation did not finish within its deadline; the state it left is re-checked on retry. */
 export class TimedOutError extends HypervisorError {
   readonly type = 'TimedOut';

@@ -45,6 +45,14 @@ export interface Hypervisor {
   /** The running migration job of this VM, or null. */
   migrationJob(vm: string): Promise<MigrationProgress | null>;
   abortMigration(vm: string): Promise<void>;
+  /** Sets the running job's max downtime (the pause QEMU may take to copy what is left), ms. */
+  setMigrationMaxDowntime(vm: string, downtimeMs: number): Promise<void>;
+  /**
+   * Switches the running job (started with `postCopy: 'on-request'`) to post-copy: the destination runs
+   * the guest from now on. A failure after this cannot be rolled back: `migrate` then rejects with
+   * PostcopyFailedError, naming libvirt's state on both hosts.
+   */
+  startPostcopy(vm: string): Promise<void>;
 }
 
 export type RunState = 'running' | 'paused' | 'shutoff' | 'other';
@@ -73,7 +81,8 @@ export interface MigrationTarget {
 export interface MigrateOptions {
   bandwidthMiBps?: number;
   autoConverge?: boolean;
-  postCopy?: boolean;
+  /** true: libvirt switches to post-copy after the first pass; 'on-request': only when startPostcopy asks. */
+  postCopy?: boolean | 'on-request';
   maxDowntimeMs?: number;
 }
 
@@ -82,6 +91,10 @@ export interface MigrationProgress {
   dataTotalBytes: number;
   dataProcessedBytes: number;
   dataRemainingBytes: number;
+  /** How fast the guest dirties memory, bytes/s, when the hypervisor says. */
+  dirtyRateBytesPerSecond?: number;
+  /** The pre-copy pass the job is in (1 = the first full copy), when the hypervisor says. */
+  iteration?: number;
 }
 
 export interface MigrationResult {

@@ -16,6 +16,7 @@ import {
   InvalidOperationError,
   MigrationAbortedError,
   MigrationFailedError,
+  PostcopyFailedError,
   VmNotFoundError,
   type HypervisorError,
 } from './errors.js';
@@ -31,7 +32,20 @@ import type {
   VmSummary,
 } from './hypervisor.js';
 
-export type ModelOp = 'listVms' | 'describeVm' | 'freeMemoryMiB' | 'vfHolders' | 'setLinkState' | 'detachInterface' | 'attachPrimary' | 'migrate' | 'migrationJob' | 'abortMigration' | 'guestInterfaces';
+export type ModelOp =
+  | 'listVms'
+  | 'describeVm'
+  | 'freeMemoryMiB'
+  | 'vfHolders'
+  | 'setLinkState'
+  | 'detachInterface'
+  | 'attachPrimary'
+  | 'migrate'
+  | 'migrationJob'
+  | 'abortMigration'
+  | 'setMigrationMaxDowntime'
+  | 'startPostcopy'
+  | 'guestInterfaces';
 
 export interface ModelFault {
   host: string;
@@ -59,6 +73,16 @@ export interface ModelVm {
   guestLacksVfDriver?: boolean;
   /** What the domain's `<metadata>` labels would say (src/domain/vm-labels.ts). */
   labels: Record<string, string>;
+  /** A busy guest (see ModelFleet.setDirty): migrations copy it pass by pass and may never converge. */
+  dirty?: GuestDirtying;
+  /** Post-copy of this VM fails after the switch (libvirt: paused, post-copy failed, on both hosts). */
+  postcopyBreaks?: boolean;
+}
+
+/** How a guest dirties its memory: MiB per second, within a working set (no pass re-sends more than it). */
+export interface GuestDirtying {
+  MiBps: number;
+  workingSetMiB: number;
 }
 
 export interface ModelOpRecord {
@@ -74,6 +98,10 @@ interface Job {
   progress: MigrationProgress;
   done: Promise<MigrationResult>;
   abort: () => void;
+  /** The pause allowed at the switch-over, ms (QEMU's downtime-limit). */
+  downtimeMs: number;
+  postCopy: MigrateOptions['postCopy'];
+  postcopyActive: boolean;
 }
 
 export interface ModelHostOptions {
@@ -90,6 +118,8 @@ export interface ModelOptions {
   migrationMsFor?: (vm: string) => number;
   /** How many progress reports a migration emits. */
   progressTicks?: number;
+  /** The migration link of a busy guest's migration (see setDirty), MiB/s (default 1024). */
+  linkMiBps?: number;
 }
 
 interface HostState {
@@ -210,6 +240,16 @@ export class ModelFleet {
   vm(vm: string): ModelVm | null {
     const host = this.whereIs(vm);
     return host ? structuredClone(this.state(host).vms.get(vm) ?? null) : null;
+  }
+
+  /** Makes the VM a busy guest: its migrations follow QEMU's pre-copy passes (see ModelHypervisor.runDirtyJob). */
+  setDirty(vm: string, dirty: GuestDirtying | null, opts: { postcopyBreaks?: boolean } = {}): void {
+    const host = this.whereIs(vm);
+    const v = host ? this.state(host).vms.get(vm) : undefined;
+    if (!v) throw new Error(`model: no VM ${vm}`);
+    if (dirty) v.dirty = dirty;
+    else delete v.dirty;
+    v.postcopyBreaks = opts.postcopyBreaks ?? false;
   }
 
   setHostDown(host: string, down: boolean): void {
@@ -367,14 +407,14 @@ export class ModelHypervisor implements Hypervisor {
     this.fleet.trackLink(v);
   }
 
-  async migrate(vm: string, target: MigrationTarget, _opts: MigrateOptions, hooks: MigrateHooks): Promise<MigrationResult> {
+  async migrate(vm: string, target: MigrationTarget, opts: MigrateOptions, hooks: MigrateHooks): Promise<MigrationResult> {
     const outcome = await this.fleet.enter(this.hostName, 'migrate', vm, target.host);
     if (outcome === 'hang') return never();
     if (!this.host().vms.has(vm)) {
       if (this.fleet.state(target.host).vms.has(vm)) return { durationMs: 0, dataProcessedBytes: 0, downtimeMs: null, alreadyThere: true };
       throw new VmNotFoundError(`${vm} is neither on ${this.hostName} nor on ${target.host}`, this.hostName);
     }
-    const job = this.host().jobs.get(vm) ?? this.startJob(vm, target);
+    const job = this.host().jobs.get(vm) ?? this.startJob(vm, target, opts);
     const follow = setInterval(() => hooks.onProgress({ ...job.progress }), 50);
     const onAbort = () => job.abort();
     hooks.signal.addEventListener('abort', onAbort);
@@ -397,8 +437,22 @@ export class ModelHypervisor implements Hypervisor {
     this.host().jobs.get(vm)?.abort();
   }
 
+  async setMigrationMaxDowntime(vm: string, downtimeMs: number): Promise<void> {
+    await this.fleet.enter(this.hostName, 'setMigrationMaxDowntime', vm, String(downtimeMs));
+    const job = this.host().jobs.get(vm);
+    if (job) job.downtimeMs = downtimeMs;
+  }
+
+  async startPostcopy(vm: string): Promise<void> {
+    await this.fleet.enter(this.hostName, 'startPostcopy', vm);
+    const job = this.host().jobs.get(vm);
+    if (!job) throw new InvalidOperationError(`${vm} on ${this.hostName} has no migration job to switch to post-copy`, this.hostName);
+    if (!job.postCopy) throw new InvalidOperationError(`the migration of ${vm} was not started with post-copy enabled`, this.hostName);
+    job.postcopyActive = true;
+  }
+
   /** The job runs on its own, like libvirt's: the caller going away does not stop it. */
-  private startJob(vm: string, target: MigrationTarget): Job {
+  private startJob(vm: string, target: MigrationTarget, opts: MigrateOptions): Job {
     const v = this.vm(vm);
     if (v.interfaces.some((i) => i.type === 'hostdev')) {
       throw new InvalidOperationError(`cannot migrate ${vm}: domain has assigned non-USB host devices`, this.hostName);
@@ -409,6 +463,7 @@ export class ModelHypervisor implements Hypervisor {
     this.fleet.jobStarted(this.hostName, target.host);
     const total = v.memoryMiB * 1048576;
     const progress: MigrationProgress = { elapsedMs: 0, dataTotalBytes: total, dataProcessedBytes: 0, dataRemainingBytes: total };
+    if (v.dirty) return this.startDirtyJob(v, v.dirty, target, opts, progress);
     const durationMs = this.fleet.options.migrationMsFor?.(vm) ?? this.fleet.options.migrationMs ?? 0;
     const ticks = Math.max(1, this.fleet.options.progressTicks ?? 10);
     let aborted = false;
@@ -431,8 +486,85 @@ export class ModelHypervisor implements Hypervisor {
     })();
     // Whoever follows the job awaits `done` and gets its failure; this only spares an unfollowed job an unhandled rejection.
     done.catch(() => undefined);
-    const job: Job = { vm, target: target.host, progress, done, abort: () => (aborted = true) };
+    const job: Job = { vm, target: target.host, progress, done, abort: () => (aborted = true), downtimeMs: opts.maxDowntimeMs ?? 300, postCopy: opts.postCopy, postcopyActive: false };
     this.host().jobs.set(vm, job);
+    return job;
+  }
+
+  /**
+   * QEMU's pre-copy, in real time: the first pass copies all memory at the link's speed while the guest
+   * dirties its working set; each later pass copies what the previous one left dirty. The job completes
+   * when a pass ends with no more left than the link copies within the allowed downtime. Auto-converge
+   * throttles the guest from the third pass on (20 %, then 10 % more each pass, as QEMU's defaults);
+   * post-copy stops the dirtying and copies the rest.
+   */
+  private startDirtyJob(v: ModelVm, dirty: GuestDirtying, target: MigrationTarget, opts: MigrateOptions, progress: MigrationProgress): Job {
+    const dest = this.fleet.state(target.host);
+    const mib = 1048576;
+    const link = Math.min(opts.bandwidthMiBps ?? Infinity, this.fleet.options.linkMiBps ?? 1024) * mib;
+    const total = progress.dataTotalBytes;
+    const workingSet = Math.min(dirty.workingSetMiB * mib, total);
+    let aborted = false;
+    const job: Job = { vm: v.name, target: target.host, progress, done: Promise.resolve(null as never), abort: () => (aborted = true), downtimeMs: opts.maxDowntimeMs ?? 300, postCopy: opts.postCopy, postcopyActive: false };
+    const started = performance.now();
+    const finish = (): void => {
+      this.host().jobs.delete(v.name);
+      this.fleet.jobEnded(this.hostName, target.host);
+    };
+    job.done = (async (): Promise<MigrationResult> => {
+      let pass = 1;
+      let left = total;
+      let dirtied = 0;
+      let throttle = 0;
+      let processed = 0;
+      let last = performance.now();
+      for (;;) {
+        await sleep(10);
+        const now = performance.now();
+        const dt = (now - last) / 1000;
+        last = now;
+        if (aborted) {
+          finish();
+          throw new MigrationAbortedError(`migration of ${v.name} to ${target.host} was aborted; it keeps running on ${this.hostName}`, this.hostName);
+        }
+        const sent = Math.min(left, link * dt);
+        left -= sent;
+        processed += sent;
+        const rate = job.postcopyActive ? 0 : dirty.MiBps * mib * (1 - throttle);
+        dirtied = Math.min(workingSet, dirtied + rate * dt);
+        Object.assign(progress, {
+          elapsedMs: Math.round(now - started),
+          dataProcessedBytes: Math.round(processed),
+          dataRemainingBytes: Math.round(Math.min(total, left + dirtied)),
+          dirtyRateBytesPerSecond: Math.round(rate),
+          iteration: pass,
+        });
+        if (job.postcopyActive && v.postcopyBreaks && left < total / 2) {
+          finish();
+          this.host().vms.delete(v.name);
+          v.paused = true;
+          dest.vms.set(v.name, v);
+          throw new PostcopyFailedError(
+            `post-copy migration of ${v.name} from ${this.hostName} to ${target.host} failed after the switch (model: the link broke); it cannot go back to ${this.hostName}. libvirt says: ${this.hostName}: shut off (migrated); ${target.host}: paused (post-copy failed)`,
+            this.hostName,
+          );
+        }
+        if (left > 0) continue;
+        if (job.postcopyActive || dirtied <= (link * job.downtimeMs) / 1000) {
+          finish();
+          this.host().vms.delete(v.name);
+          dest.vms.set(v.name, v);
+          const downtimeMs = job.postcopyActive ? 0 : Math.round((1000 * dirtied) / link);
+          return { durationMs: Math.round(performance.now() - started), dataProcessedBytes: Math.round(processed + (job.postcopyActive ? 0 : dirtied)), downtimeMs, alreadyThere: false };
+        }
+        pass += 1;
+        left = dirtied;
+        dirtied = 0;
+        if (opts.autoConverge && pass >= 3) throttle = Math.min(0.99, throttle === 0 ? 0.2 : throttle + 0.1);
+      }
+    })();
+    job.done.catch(() => undefined);
+    this.host().jobs.set(v.name, job);
     return job;
   }
 

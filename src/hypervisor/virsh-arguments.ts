@@ -32,6 +32,9 @@ const OPTION_VALUES: Record<string, (value: string) => string | null> = {
   '--alias': matches(aliasPattern, 'a device alias (letters, digits, _ . -)'),
   '--network': matches(networkNamePattern, 'a libvirt network name (letters, digits, _ . : + -)'),
   '--file': matches(filePattern, 'an absolute path of letters, digits, / _ . -'),
+  // Numbers the convergence controls set on a running job: whole and positive, never an option or an expression.
+  '--downtime': matches(/^[1-9][0-9]{0,6}$/, 'a whole number of milliseconds (1-9999999)'),
+  '--bandwidth': matches(/^[1-9][0-9]{0,6}$/, 'a whole number of MiB/s (1-9999999)'),
   // Checked where it is configured and by the migrate step; here too, as the last door before libvirt.
   '--desturi': (uri) => libvirtUriProblem(uri),
 };

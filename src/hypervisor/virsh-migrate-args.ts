@@ -10,8 +10,8 @@ export function migrateArgs(vm: string, targetUri: string, opts: MigrateOptions)
     '--undefinesource',
     ...(opts.bandwidthMiBps !== undefined ? ['--bandwidth', String(opts.bandwidthMiBps)] : []),
     ...(opts.autoConverge ? ['--auto-converge'] : []),
-    // Without --postcopy-after-precopy the switch would need a separate `migrate-postcopy` call.
-    ...(opts.postCopy ? ['--postcopy', '--postcopy-after-precopy'] : []),
+    // --postcopy only allows the switch; without --postcopy-after-precopy it waits for `migrate-postcopy`.
+    ...(opts.postCopy === true ? ['--postcopy', '--postcopy-after-precopy'] : opts.postCopy === 'on-request' ? ['--postcopy'] : []),
     '--domain',
     vm,
     '--desturi',

@@ -35,6 +35,8 @@ export function migrationOutProgress(job: JobInfo): MigrationProgress | null {
     dataTotalBytes: v.data_total ?? 0,
     dataProcessedBytes: v.data_processed ?? 0,
     dataRemainingBytes: v.data_remaining ?? 0,
+    // The pass and the dirty rate together, once QEMU has measured a rate (libvirt counts it in pages per second).
+    ...(v.memory_dirty_rate !== undefined ? { dirtyRateBytesPerSecond: v.memory_dirty_rate * (v.memory_page_size ?? 4096), iteration: v.memory_iteration ?? 0 } : {}),
   };
 }
 

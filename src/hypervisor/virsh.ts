@@ -19,6 +19,7 @@ import {
   InvalidOperationError,
   MigrationAbortedError,
   MigrationFailedError,
+  PostcopyFailedError,
   TimedOutError,
   VmNotFoundError,
 } from './errors.js';
@@ -77,6 +78,8 @@ export class VirshHypervisor implements Hypervisor {
   private readonly sessions: VirshRunner;
   private readonly targets = new Map<string, VirshRunner>();
   private nextRead: Promise<DomainRead[]> | null = null;
+  /** VMs whose job this adapter switched to post-copy: a failure from then on is PostcopyFailed. */
+  private readonly postcopy = new Set<string>();
 
   /** `connect` reaches virsh: tests script it; everything else takes the default, which enforces virsh-arguments.ts. */
   constructor(
@@ -303,6 +306,41 @@ export class VirshHypervisor implements Hypervisor {
     if (!over) throw new TimedOutError(`the migration job of ${vm} on ${this.hostName} was still running ${this.timeoutMs} ms after domjobabort`, this.hostName);
   }
 
+  async setMigrationMaxDowntime(vm: string, downtimeMs: number): Promise<void> {
+    await this.virsh(['migrate-setmaxdowntime', '--domain', vm, '--downtime', String(Math.max(1, Math.round(downtimeMs)))]);
+  }
+
+  async startPostcopy(vm: string): Promise<void> {
+    // Marked first: if virsh fails after libvirt switched, the job is in post-copy all the same.
+    this.postcopy.add(vm);
+    try {
+      await this.virsh(['migrate-postcopy', '--domain', vm]);
+    } catch (err) {
+      if (!(await this.inPostcopy(vm))) this.postcopy.delete(vm);
+      throw err;
+    }
+  }
+
+  /** The source says post-copy in its state reason (`paused (post-copy)`, `paused (post-copy failed)`). */
+  private async inPostcopy(vm: string): Promise<boolean> {
+    return /post-copy/.test(await this.stateReason(vm).catch(() => ''));
+  }
+
+  private async stateReason(vm: string, on?: MigrationTarget): Promise<string> {
+    const out = await this.virsh(['domstate', '--domain', vm, '--reason'], on);
+    return out.trim().split('\n')[0]?.trim() ?? '';
+  }
+
+  /** What libvirt says of the VM on both hosts, for a person to act on after post-copy failed. */
+  private async postcopyFailure(vm: string, target: MigrationTarget, cause: string): Promise<PostcopyFailedError> {
+    const [here, there] = await Promise.all([this.stateReason(vm).catch(describeFailure), this.stateReason(vm, target).catch(describeFailure)]);
+    this.postcopy.delete(vm);
+    return new PostcopyFailedError(
+      `post-copy migration of ${vm} from ${this.hostName} to ${target.host} failed after the switch (${cause}); it cannot go back to ${this.hostName}. libvirt says: ${this.hostName}: ${here}; ${target.host}: ${there}. Recover it by hand (virsh migrate --postcopy-resume, or destroy and restart it)`,
+      this.hostName,
+    );
+  }
+
   /** Where the VM runs now: here (also mid-migration) or already on the target. */
   private async locate(vm: string, target: MigrationTarget): Promise<'here' | 'target'> {
     const here = await this.state(vm).catch(notFoundAsNull);
@@ -336,6 +374,15 @@ export class VirshHypervisor implements Hypervisor {
   private async runMigration(vm: string, target: MigrationTarget, hooks: MigrateHooks, proc: MigrateProcess | null): Promise<MigrationResult> {
     const watched = await this.watchJob(vm, hooks, proc);
     const here = await this.state(vm).catch(notFoundAsNull);
+    // A worker that restarted after the switch has no mark: the source's state reason still says post-copy.
+    const switched = this.postcopy.has(vm) || (here === 'paused' && (await this.inPostcopy(vm)));
+    if (switched && (here !== null || proc?.error)) {
+      // Post-copy ends with the VM gone from here; anything else (still defined here, or virsh failing) failed.
+      if (here !== null || (await this.targetState(vm, target).catch(notFoundAsNull)) !== 'running') {
+        throw await this.postcopyFailure(vm, target, proc?.error?.message ?? `the VM is still ${here ?? 'defined'} on ${this.hostName}`);
+      }
+    }
+    this.postcopy.delete(vm);
     if (here === 'running' || here === 'paused') {
       // Our `virsh migrate` lost a race with another attempt's job, or timed out while libvirtd carries on.
       if (!hooks.signal.aborted && (await this.migrationJob(vm)) !== null) return this.runMigration(vm, target, hooks, null);
@@ -502,6 +549,10 @@ interface Watched {
 }
 
 // ---- async helpers -------------------------------------------------------------------------------
+
+function describeFailure(err: unknown): string {
+  return `unknown (${message(err)})`;
+}
 
 function notFoundAsNull(err: unknown): null {
   if (err instanceof VmNotFoundError) return null;

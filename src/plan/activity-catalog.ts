@@ -20,6 +20,11 @@ export interface ActivitySpec<W = unknown> {
    * and the interpreter skips the step on a host without it instead of paying a round trip for a no-op.
    */
   onlyIf?: HostCapability;
+  /**
+   * Why a call with these `with` values goes past the pivot's point of no return a second time (post-copy:
+   * once switched, nothing rolls back), or null. A plan using it must acknowledge it (validate.ts).
+   */
+  secondPointOfNoReturn?: (params: W) => string | null;
 }
 
 /** What a host may be able to do around a VF switch (host networking), as preflight reports it. */

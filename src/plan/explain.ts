@@ -43,16 +43,23 @@ export function explainPlan(plan: ResolvedPlan, opts: ExplainOptions): string[] 
     const own = compensationsOf(step).map((c) => call(c, host));
     const order = [...own.reverse(), ...[...undo].reverse()];
     lines.push(`  ${label}: ${order.length ? order.join(' → ') : 'nothing to undo'}${i === pivot ? '  (the VM has not moved)' : ''}`);
+    if (step.kind === 'activity' && step.secondPointOfNoReturn) {
+      lines.push(`  ${label} after a switch to post-copy: NOTHING is undone and nothing can be: the run ends NeedsAttention with libvirt's state on both hosts`);
+    }
     undo.push(...compensationsOf(step).map((c) => call(c, host)));
   });
   lines.push('', 'A cancel before the pivot undoes the same way; during migrate it aborts the migration job first; after the pivot the run finishes forward.');
+  plan.steps.forEach((step, i) => {
+    if (step.kind !== 'activity' || !step.secondPointOfNoReturn) return;
+    lines.push('', `SECOND POINT OF NO RETURN (acknowledged by the plan): step ${i + 1} ${step.id}: ${step.secondPointOfNoReturn}.`);
+  });
   return lines;
 }
 
 function stepRows(step: ResolvedStep, n: string, afterPivot: boolean, queue: (on: HostRole) => string, host: (on: HostRole) => string): string[][] {
   if (step.kind === 'parallel') return [[n, step.id, '(parallel group)', '', '']];
   const undoneBy = step.pivot
-    ? 'PIVOT: point of no return'
+    ? `PIVOT: point of no return${step.secondPointOfNoReturn ? ' (post-copy: a second one)' : ''}`
     : step.compensate
       ? call(step.compensate, host)
       : afterPivot

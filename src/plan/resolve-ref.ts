@@ -2,7 +2,7 @@ import { formatZodIssues } from '../config/zod-problems.js';
 import type { ActivityCatalog } from './activity-catalog.js';
 import { loadPlan, shippedPlanNames } from './load.js';
 import { planRefKind } from './plan-ref.js';
-import type { ResolvedCall, ResolvedPlan, ResolvedStep } from './resolved.js';
+import { flattenSteps, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from './resolved.js';
 import { resolvedPlanSchema } from './resolved-schema.js';
 import { resolvePlan, resolvedPlanHash } from './resolve.js';
 import { planNamePattern } from './schema.js';
@@ -82,7 +82,14 @@ function documentOf(plan: ResolvedPlan): unknown {
       compensate: s.compensate ? { activity: s.compensate.activity, on: s.compensate.on, with: s.compensate.with } : undefined,
     };
   };
-  return { apiVersion: 'vfmigrate/v1', kind: 'MigrationPlan', metadata: { name: plan.name, version: plan.version }, spec: { steps: plan.steps.map(step) } };
+  // A resolved step that names its second point of no return came from a plan that acknowledged it.
+  const acknowledged = flattenSteps(plan.steps).some((s) => s.secondPointOfNoReturn !== undefined);
+  return {
+    apiVersion: 'vfmigrate/v1',
+    kind: 'MigrationPlan',
+    metadata: { name: plan.name, version: plan.version },
+    spec: { steps: plan.steps.map(step), ...(acknowledged ? { acknowledge: ['second-point-of-no-return'] } : {}) },
+  };
 }
 
 function ms(value: number | null): string | undefined {

@@ -2,6 +2,7 @@ import { parseDuration } from '../util/duration.js';
 import type { ActivityCatalog, ActivitySpec } from './activity-catalog.js';
 import { planHash } from './hash.js';
 import type { ResolvedActivityStep, ResolvedCall, ResolvedPlan, ResolvedRetry, ResolvedStep } from './resolved.js';
+import { secondPointOfNoReturn } from './validate.js';
 import { isGroup, type ActivityStep, type Compensation, type Plan, type Retry, type Step, type Timeouts } from './schema.js';
 
 /**
@@ -43,7 +44,14 @@ function resolveActivityStep(step: ActivityStep, catalog: ActivityCatalog, retry
     pivot: step.pivot ?? false,
     ...resolveCall(step, def, step.timeout, step.retry, retry),
     compensate: step.compensate ? resolveCompensation(step.compensate, catalog) : null,
+    ...withSecondNoReturn(step, catalog),
   };
+}
+
+/** Only on a step that has one: every other plan resolves (and hashes) as before. */
+function withSecondNoReturn(step: ActivityStep, catalog: ActivityCatalog): { secondPointOfNoReturn?: string } {
+  const risk = secondPointOfNoReturn(step, catalog);
+  return risk ? { secondPointOfNoReturn: risk } : {};
 }
 
 function resolveCompensation(c: Compensation, catalog: ActivityCatalog): ResolvedCall {

@@ -41,6 +41,7 @@ export const resolvedActivityStepSchema = resolvedCallSchema.extend({
   readOnly: z.boolean(),
   pivot: z.boolean(),
   compensate: resolvedCallSchema.nullable(),
+  secondPointOfNoReturn: z.string().max(1000).optional(),
 });
 
 export const resolvedGroupStepSchema = z.strictObject({

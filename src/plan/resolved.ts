@@ -39,6 +39,8 @@ export interface ResolvedActivityStep extends ResolvedCall {
   readOnly: boolean;
   pivot: boolean;
   compensate: ResolvedCall | null;
+  /** The plan acknowledged that this step can go past the point of no return a second time, and why. */
+  secondPointOfNoReturn?: string;
 }
 
 export interface ResolvedGroupStep {

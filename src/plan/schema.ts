@@ -58,6 +58,13 @@ export const groupStepSchema = z.strictObject({
   parallel: z.array(z.unknown()).min(1, { message: 'a parallel group needs at least one step' }),
 });
 
+/**
+ * What a plan must say it accepts. `second-point-of-no-return`: a step may go past the pivot's point of no
+ * return a second time (post-copy), where a failure can no longer be rolled back to the source.
+ */
+export const acknowledgements = ['second-point-of-no-return'] as const;
+export type Acknowledgement = (typeof acknowledgements)[number];
+
 export const planSchema = z.strictObject({
   apiVersion: z.literal('vfmigrate/v1'),
   kind: z.literal('MigrationPlan'),
@@ -67,6 +74,7 @@ export const planSchema = z.strictObject({
   }),
   spec: z.strictObject({
     steps: z.array(z.unknown()).min(1, { message: 'a plan needs at least one step' }),
+    acknowledge: z.array(z.enum(acknowledgements)).optional(),
   }),
 });
 
@@ -84,7 +92,7 @@ export interface Plan {
   apiVersion: 'vfmigrate/v1';
   kind: 'MigrationPlan';
   metadata: { name: string; version: number };
-  spec: { steps: Step[] };
+  spec: { steps: Step[]; acknowledge?: Acknowledgement[] };
 }
 
 export function isGroup(step: Step): step is GroupStep {

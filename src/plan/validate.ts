@@ -34,12 +34,14 @@ export function validatePlan(raw: unknown, catalog: ActivityCatalog): PlanValida
   const located: Located[] = [];
   const steps = rawSteps.map((s, i) => walkStep(s, `spec.steps[${i}]`, i, false, located, problems));
   checkIds(rawSteps, problems);
+  const acknowledged = ((raw as { spec?: { acknowledge?: unknown } } | null)?.spec?.acknowledge ?? []) as unknown[];
   for (const entry of located) checkActivityStep(entry, catalog, problems);
+  for (const entry of located) checkSecondNoReturn(entry, catalog, acknowledged.includes('second-point-of-no-return'), problems);
   // A step whose shape is broken may be the pivot: don't also claim the plan has none.
   if (steps.every((s) => s !== null) || located.some((l) => l.step.pivot)) checkPivotRules(located, catalog, problems);
 
   if (problems.length || !top.success || steps.some((s) => s === null)) return { ok: false, problems };
-  return { ok: true, plan: { ...top.data, spec: { steps: steps as Step[] } } };
+  return { ok: true, plan: { ...top.data, spec: { ...top.data.spec, steps: steps as Step[] } } };
 }
 
 function walkStep(raw: unknown, path: string, top: number, inGroup: boolean, located: Located[], problems: string[]): Step | null {
@@ -102,6 +104,26 @@ function checkCall(call: ActivityStep | Compensation, path: string, catalog: Act
   }
   const args = def.with.safeParse(call.with ?? {});
   if (!args.success) problems.push(...formatZodIssues(args.error.issues, `${path}.with`));
+}
+
+/**
+ * A step that can go past the point of no return a second time (post-copy) is the pivot itself, and the
+ * plan says in so many words that it accepts it: a failure there leaves the VM on neither host cleanly.
+ */
+function checkSecondNoReturn({ step, path }: Located, catalog: ActivityCatalog, acknowledged: boolean, problems: string[]): void {
+  const risk = secondPointOfNoReturn(step, catalog);
+  if (!risk) return;
+  if (!acknowledged) {
+    problems.push(`${path}.with: ${risk}; a plan that allows this says so: add acknowledge: [second-point-of-no-return] under spec`);
+  }
+  if (step.pivot !== true) problems.push(`${path}.with: only the pivot may go past the point of no return a second time (${risk})`);
+}
+
+/** The activity's own words for the second point of no return this call's `with` opens, or null. */
+export function secondPointOfNoReturn(call: { activity: string; with?: Record<string, unknown> | undefined }, catalog: ActivityCatalog): string | null {
+  const def = catalog.get(call.activity);
+  const args = def?.with.safeParse(call.with ?? {});
+  return def?.secondPointOfNoReturn && args?.success ? def.secondPointOfNoReturn(args.data) : null;
 }
 
 function checkPivotRules(located: Located[], catalog: ActivityCatalog, problems: string[]): void {

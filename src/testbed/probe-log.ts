@@ -68,9 +68,9 @@ export interface TeamLine {
   primary: boolean;
 }
 
-/** `init` (first line of /init), `boot` (master found), `start` (probe started), `error`. */
+/** `init` (first line of /init), `boot` (master found), `start` (probe started), `error`; a busy guest's `dirty` (started) and `dirty-report` (achieved_mibps). */
 export interface OtherProbeLine {
-  kind: 'init' | 'boot' | 'start' | 'error';
+  kind: 'init' | 'boot' | 'start' | 'error' | 'dirty' | 'dirty-report';
   t: number;
   fields: Record<string, string>;
 }
@@ -159,7 +159,9 @@ export function parseProbeLine(line: string): ProbeEvent | null | undefined {
     case 'init':
     case 'boot':
     case 'start':
-    case 'error': {
+    case 'error':
+    case 'dirty':
+    case 'dirty-report': {
       delete fields.t;
       return { kind, t, fields };
     }

@@ -1,4 +1,4 @@
-import type { MigrationProgress, StepProgress } from './migration-types.js';
+import type { MigrationBytes, MigrationProgress, StepProgress } from './migration-types.js';
 
 /** One glyph per step state, shared by the UI details and the CLI. */
 export const stepMarks: Record<StepProgress['state'], string> = {
@@ -21,6 +21,9 @@ export function renderDetails(p: MigrationProgress, note?: string): string {
   if (p.migration && p.migration.dataTotalBytes > 0) {
     const pct = Math.round((100 * p.migration.dataProcessedBytes) / p.migration.dataTotalBytes);
     lines.push('', `Migration: ${pct}% (${mib(p.migration.dataProcessedBytes)} of ${mib(p.migration.dataTotalBytes)} MiB, ${mib(p.migration.dataRemainingBytes)} MiB remaining)`);
+    const convergence = convergenceFacts(p.migration);
+    if (convergence) lines.push(`Convergence: ${convergence}`);
+    for (const action of p.migration.actions ?? []) lines.push(`- ${action}`);
   }
   return lines.join('\n');
 }
@@ -41,6 +44,16 @@ export function renderStep(s: StepProgress, style: keyof typeof stepStyles): str
   const c = s.compensation;
   const comp = c ? `${st.undo(c)}: ${c.state}${c.error ? ` (${c.error.message})` : ''}` : '';
   return `${st.item}${stepMarks[s.state]} ${s.id} (${s.activity} on ${s.runsOn})${s.pivot ? st.pivot : ''}${time}${error}${comp}`;
+}
+
+/** Pass, dirty rate, allowed pause and mode of a running migration, as far as they are known; '' when none is. */
+export function convergenceFacts(m: MigrationBytes): string {
+  const parts: string[] = [];
+  if (m.iteration !== undefined) parts.push(`pass ${m.iteration}`);
+  if (m.dirtyRateBytesPerSecond !== undefined) parts.push(`dirtying ${mib(m.dirtyRateBytesPerSecond)} MiB/s`);
+  if (m.maxDowntimeMs !== undefined) parts.push(`max downtime ${Math.round(m.maxDowntimeMs)} ms`);
+  if (m.mode && m.mode !== 'precopy') parts.push(m.mode === 'postcopy' ? 'POST-COPY (no way back)' : 'aborting');
+  return parts.join(', ');
 }
 
 /** Bytes as whole MiB, as the UI details and the CLI print them. */

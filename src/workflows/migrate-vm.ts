@@ -131,6 +131,7 @@ class MigrationRun {
         if (this.cancelRequested) throw new wf.CancelledFailure(`cancelled before step "${step.id}" started`);
         await this.runStep(step);
       } catch (err) {
+        if (i === pivot && this.failedAfterPostcopy(err)) return this.postcopyFailed();
         if (i === pivot && wf.patched(patches.locateAfterFailedPivot) && (await this.movedAnyway())) {
           // Its error stays on the step: the move happened, its report did not arrive.
           this.tracker.complete(step.id);
@@ -233,6 +234,25 @@ class MigrationRun {
       ).then((vms) => vms.some((v) => v.name === this.req.vm && (v.state === 'running' || v.state === 'paused')));
     const [onSource, onDestination] = await Promise.allSettled([runsOn(this.req.source), runsOn(this.req.destination)]);
     return onSource.status === 'fulfilled' && !onSource.value && onDestination.status === 'fulfilled' && onDestination.value;
+  }
+
+  /**
+   * The pivot failed after it switched to post-copy: the guest's memory is split between the hosts, so
+   * compensating would act on a VM that is on neither. Patched: runs recorded before this rolled back.
+   */
+  private failedAfterPostcopy(err: unknown): boolean {
+    return describeFailure(err, '').type === postcopyFailedType && wf.patched(patches.postcopyNeedsAttention);
+  }
+
+  private postcopyFailed(): MigrationReport {
+    const failed = this.failedStep();
+    const why = failed?.error.message ?? 'the migration failed after it switched to post-copy';
+    return this.end(
+      'postcopy-failed',
+      'destination',
+      `${this.req.vm} NEEDS ATTENTION: ${why}. Nothing was undone: after the switch to post-copy the VM cannot go back to ${this.req.source}, and its VF on ${this.req.source} was left detached`,
+      failed,
+    );
   }
 
   /** Undo completed steps, newest first, whatever cancels arrive meanwhile. */
@@ -383,7 +403,11 @@ const patches = {
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
   planByShape: 'choose-plan-by-vm-shape',
   locateAfterFailedPivot: 'locate-vm-after-failed-pivot',
+  postcopyNeedsAttention: 'postcopy-failure-needs-attention',
 } as const;
+
+/** The error type the migrate activity fails with after a switch to post-copy (hypervisor/errors.ts). */
+const postcopyFailedType = 'PostcopyFailed';
 
 const phaseOf: Record<Outcome, string> = {
   migrated: 'Completed',
@@ -391,4 +415,5 @@ const phaseOf: Record<Outcome, string> = {
   degraded: 'Degraded',
   cancelled: 'Cancelled',
   'compensation-failed': 'NeedsAttention',
+  'postcopy-failed': 'NeedsAttention',
 };

@@ -66,9 +66,20 @@ export const migrationBytesSchema = z.object({
   dataProcessedBytes: z.number().nonnegative(),
   dataRemainingBytes: z.number().nonnegative(),
   at: z.string().max(64),
+  // The convergence controls' view (absent from senders that predate them): bounded, it is kept in the run.
+  dirtyRateBytesPerSecond: z.number().nonnegative().optional(),
+  iteration: z.int().nonnegative().optional(),
+  maxDowntimeMs: z.number().nonnegative().optional(),
+  mode: z.enum(['precopy', 'postcopy', 'aborting']).optional(),
+  actions: z.array(z.string().max(300)).max(20).optional(),
 });
 
 export function parseMigrationBytes(raw: unknown): { ok: true; bytes: MigrationBytes } | { ok: false; problems: string[] } {
   const parsed = migrationBytesSchema.safeParse(raw);
-  return parsed.success ? { ok: true, bytes: parsed.data } : { ok: false, problems: formatZodIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: formatZodIssues(parsed.error.issues) };
+  // Absent, not undefined: an older sender's progress reads exactly as it did.
+  const { elapsedMs, dataTotalBytes, dataProcessedBytes, dataRemainingBytes, at, ...convergence } = parsed.data;
+  const bytes: MigrationBytes = { elapsedMs, dataTotalBytes, dataProcessedBytes, dataRemainingBytes, at };
+  for (const [key, value] of Object.entries(convergence)) if (value !== undefined) Object.assign(bytes, { [key]: value });
+  return { ok: true, bytes };
 }

@@ -64,9 +64,19 @@ export interface MigrationBytes {
   dataProcessedBytes: number;
   dataRemainingBytes: number;
   at: string;
+  /** How fast the guest dirties memory, bytes/s, and the pre-copy pass (when the hypervisor says). */
+  dirtyRateBytesPerSecond?: number;
+  iteration?: number;
+  /** The pause allowed at the switch-over now (raised step by step), ms. */
+  maxDowntimeMs?: number;
+  /** precopy; postcopy once switched; aborting once given up on. */
+  mode?: 'precopy' | 'postcopy' | 'aborting';
+  /** What the convergence controls did, oldest first (the last 20). */
+  actions?: string[];
 }
 
-export type Outcome = 'migrated' | 'rolled-back' | 'degraded' | 'cancelled' | 'compensation-failed';
+/** postcopy-failed: the job failed after it switched to post-copy; the VM is on neither host cleanly. */
+export type Outcome = 'migrated' | 'rolled-back' | 'degraded' | 'cancelled' | 'compensation-failed' | 'postcopy-failed';
 
 export interface MigrationProgress {
   vm: string;
@@ -120,4 +130,5 @@ export const migrationFailureTypes = {
   'rolled-back': 'MigrationRolledBack',
   degraded: 'MigrationDegraded',
   'compensation-failed': 'CompensationFailed',
+  'postcopy-failed': 'PostcopyFailed',
 } as const;

@@ -11,7 +11,7 @@ import type { MigrationReport } from './migration-types.js';
 
 const stepError = z.strictObject({ type: z.string(), message: z.string() });
 const stepStates = ['pending', 'running', 'completed', 'failed', 'compensating', 'compensated', 'compensation-failed', 'not-run', 'skipped'] as const;
-const outcomes = ['migrated', 'rolled-back', 'degraded', 'cancelled', 'compensation-failed'] as const;
+const outcomes = ['migrated', 'rolled-back', 'degraded', 'cancelled', 'compensation-failed', 'postcopy-failed'] as const;
 
 const stepProgress = z.strictObject({
   id: z.string(),
@@ -41,6 +41,11 @@ const migrationBytes = z.strictObject({
   dataProcessedBytes: z.number(),
   dataRemainingBytes: z.number(),
   at: z.string(),
+  dirtyRateBytesPerSecond: z.number().optional(),
+  iteration: z.number().optional(),
+  maxDowntimeMs: z.number().optional(),
+  mode: z.enum(['precopy', 'postcopy', 'aborting']).optional(),
+  actions: z.array(z.string()).optional().meta({ description: 'what the convergence controls did, oldest first' }),
 });
 
 export const migrationReportSchema = z
@@ -83,7 +88,7 @@ export const migrationReportSchema = z
     id: 'MigrationReport',
     title: 'migrateVm result',
     description:
-      'The result of a migrated run; a run with another outcome fails with this report in its failure details[0] (types MigrationRolledBack, MigrationDegraded, CompensationFailed; a cancelled run is cancelled with it)',
+      'The result of a migrated run; a run with another outcome fails with this report in its failure details[0] (types MigrationRolledBack, MigrationDegraded, CompensationFailed, PostcopyFailed; a cancelled run is cancelled with it)',
   });
 
 const vmStates = ['pending', 'waiting', 'migrating', 'migrated', 'degraded', 'failed', 'cancelled', 'skipped', 'unplaceable'] as const;

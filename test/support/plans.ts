@@ -31,3 +31,20 @@ export async function shippedPlan(name: string): Promise<LoadedPlan> {
   if (!loaded.ok) throw new Error(`shipped plan ${name} is invalid:\n${loaded.problems.join('\n')}`);
   return loaded;
 }
+
+/**
+ * The default plan with its migrate step's convergence settings set (`with`), fast forward retries, and,
+ * when `acknowledge`, the plan-level acknowledgement post-copy needs.
+ */
+export function convergencePlan(migrateWith: Record<string, unknown>, acknowledge = false): LoadedPlan {
+  const raw = parse(readFileSync(planFileFor('sriov-live-migration'), 'utf8')) as { spec: { steps: RawStep[]; acknowledge?: string[] } };
+  for (const step of raw.spec.steps) {
+    if (step.id === 'migrate') Object.assign(step, { with: migrateWith, retry: { maximumAttempts: 2, initialInterval: '100ms' } });
+    if (step.id === 'standby-down') Object.assign(step, quickForward);
+    if (step.id === 'switch-back') (step.parallel as RawStep[]).forEach((member) => Object.assign(member, quickForward));
+  }
+  if (acknowledge) raw.spec.acknowledge = ['second-point-of-no-return'];
+  const loaded = parsePlanText(stringify(raw), 'sriov-live-migration (convergence test)', activityRegistry);
+  if (!loaded.ok) throw new Error(`test plan is invalid:\n${loaded.problems.join('\n')}`);
+  return loaded;
+}

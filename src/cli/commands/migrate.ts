@@ -8,7 +8,7 @@ import { consoleOutput as io, printLines, uiLinkLines } from '../output.js';
 import { progressChanges, reportLines } from '../progress-lines.js';
 
 /** Exit codes: 0 migrated; 1 did not move (rolled back, cancelled); 3 moved but degraded; 4 needs attention. */
-export const exitCodes: Record<Outcome, number> = { migrated: 0, 'rolled-back': 1, cancelled: 1, degraded: 3, 'compensation-failed': 4 };
+export const exitCodes: Record<Outcome, number> = { migrated: 0, 'rolled-back': 1, cancelled: 1, degraded: 3, 'compensation-failed': 4, 'postcopy-failed': 4 };
 
 interface MigrateOptions {
   from: string;
