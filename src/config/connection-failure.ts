@@ -16,8 +16,12 @@ export function tlsRefusal(message: string, sentClientCertificate: boolean): str
   }
   if (alert) return `TLS alert ${alert} from the server; check the TEMPORAL_TLS_* settings against the server's TLS configuration`;
   // TLS 1.3 lets the client finish its handshake before the server checks the client's certificate: a server
-  // that wants one may close the connection before its alert is read.
-  if (!sentClientCertificate && /connection closed|connection reset/i.test(message)) return `${noClientCertificate} (it closed the connection)`;
+  // that refuses it may close the connection before its alert is read, and the client sees only the close.
+  if (/connection closed|connection reset|broken pipe/i.test(message)) {
+    return sentClientCertificate
+      ? `the server closed the connection after the TLS handshake, as it does with a client certificate it does not accept; TEMPORAL_TLS_CLIENT_CERT_PATH must name a certificate signed by a CA the server trusts`
+      : `${noClientCertificate} (it closed the connection)`;
+  }
   return null;
 }
 

@@ -43,7 +43,19 @@ void describe('the Temporal server killed and restarted in the middle of a migra
       assert.equal(vm?.interfaces.find((i) => i.alias === 'ua-backup0')?.link, 'down');
       assert.equal(await env.services.get('hostA')?.vfs.bookingOf('vm-r'), null, 'source VF released');
       assert.equal((await env.services.get('hostB')?.vfs.bookingOf('vm-r'))?.booking.state, 'attached');
-      assert.ok(report.steps.every((s) => s.state === 'completed'), JSON.stringify(report.steps.map((s) => [s.id, s.state])));
+      // The model hosts have no host network here, so its steps (VF MAC, FDB entries) are skipped; nothing failed or was undone.
+      assert.ok(report.steps.every((s) => s.state === 'completed' || s.state === 'skipped'), JSON.stringify(report.steps.map((s) => [s.id, s.state])));
+      assert.deepEqual(report.steps.filter((s) => s.state === 'completed').map((s) => s.id), [
+        'preflight-source',
+        'preflight-destination',
+        'reserve-vf',
+        'standby-up',
+        'detach-vf',
+        'migrate',
+        'attach-vf',
+        'release-source-vf',
+        'standby-down',
+      ]);
       assert.equal((await run.handle.describe()).status.name, 'COMPLETED');
       console.log(`server down and back, run finished: ${outage} ms after the kill`);
     } finally {
