@@ -17,6 +17,7 @@ pgbin="${VFMIGRATE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 pgdir="$dir/pg"          # owned by the PostgreSQL user: data, unix socket, log
 certs="$dir/certs"
 namespace="${TEMPORAL_NAMESPACE:-vfmigrate}"
+cli="$root/.cache/temporal/${TEMPORAL_CLI_VERSION:-v1.5.1}/temporal"   # its health check, over mTLS
 
 fail() { echo "error: $*" >&2; exit 1; }
 
@@ -244,7 +245,7 @@ EOF
 # Healthy = the frontend answers a TLS handshake with our client certificate and reports SERVING.
 wait_healthy() {
   local deadline=$((SECONDS + ${VFMIGRATE_CLUSTER_START_TIMEOUT:-120}))
-  until "$root/.cache/temporal/v1.5.1/temporal" operator cluster health --address "127.0.0.1:$FRONTEND_PORT" \
+  until "$cli" operator cluster health --address "127.0.0.1:$FRONTEND_PORT" \
     --tls-ca-path "$certs/ca.pem" --tls-cert-path "$certs/client.pem" --tls-key-path "$certs/client.key" \
     --tls-server-name localhost --command-timeout 2s >/dev/null 2>&1; do
     server_pid >/dev/null || fail "the Temporal server exited; see $dir/server.log"
@@ -279,7 +280,7 @@ stop_server() {
 case "${1:-}" in
   start)
     "$root/scripts/build-temporal-server.sh" >/dev/null
-    [ -x "$root/.cache/temporal/v1.5.1/temporal" ] || "$root/scripts/build-temporal-cli.sh" >/dev/null
+    [ -x "$cli" ] || "$root/scripts/build-temporal-cli.sh" >/dev/null
     ports
     start_postgres
     create_role

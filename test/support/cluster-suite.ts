@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { temporalCliPath } from '../../src/temporal/dev-server.js';
 
 /**
  * The engine tests that also run against a real Temporal server on PostgreSQL with mTLS
@@ -48,8 +49,7 @@ export async function runClusterSuite(root: string, files: string[]): Promise<nu
     return result.exitCode ?? 1;
   } finally {
     // Deleting a namespace is a background job of the server's; the run does not wait for it.
-    const temporalCli = path.join(root, '.cache/temporal/v1.5.1/temporal');
-    await execa(temporalCli, ['operator', 'namespace', 'delete', '--yes'], { env, extendEnv: false, reject: false });
+    await execa(temporalCliPath, ['operator', 'namespace', 'delete', '--yes'], { env, extendEnv: false, reject: false });
     if (startedHere) await execa(script, ['stop'], { stdio: 'inherit', reject: false });
   }
 }
