@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything vfmigrate needs on a fresh Debian machine (root): npm packages, the TypeScript build, the
-# Temporal CLI and server (built from Go modules, cached under .cache/temporal*), the Temporal Python SDK for the
+# Temporal CLI (built from Go modules, cached under .cache/temporal), the Temporal Python SDK for the
 # start-contract example (a venv in .cache/python-venv), and the libvirt testbed's packages,
 # kernel and guest (cached under .cache/testbed). Idempotent: what is already there is skipped.
 set -euo pipefail
@@ -35,8 +35,6 @@ npm run --silent clean
 npm run --silent build
 echo "== Temporal CLI"
 scripts/build-temporal-cli.sh
-echo "== Temporal server and SQL tool (the cluster suite: PostgreSQL, mTLS)"
-scripts/build-temporal-server.sh
 echo "== Temporal Python SDK (the tests run docs/examples against the dev server)"
 scripts/python-sdk.sh
 if [ "${VFMIGRATE_SKIP_TESTBED:-0}" != 1 ]; then

@@ -279,7 +279,7 @@ stop_server() {
 
 case "${1:-}" in
   start)
-    "$root/scripts/build-temporal-server.sh" >/dev/null
+    "$root/scripts/build-temporal-server.sh" | grep -v '^temporal server .* already built' || true
     [ -x "$cli" ] || "$root/scripts/build-temporal-cli.sh" >/dev/null
     ports
     start_postgres

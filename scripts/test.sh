@@ -6,6 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/setup.sh
+# Only the tests need the Temporal server (the cluster suite); the demo runs on the dev server, without it.
+echo "== Temporal server and SQL tool (the cluster suite: PostgreSQL, mTLS)"
+. scripts/check-prerequisites.sh   # GOTOOLCHAIN, when set-up had to fetch Go 1.25
+scripts/build-temporal-server.sh
 status=0
 node lib/test/run.js "$@" || status=$?
 # The e2e tests leave the testbed up for speed between files; stop what they started.
