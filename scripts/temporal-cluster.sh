@@ -279,7 +279,7 @@ stop_server() {
 
 case "${1:-}" in
   start)
-    "$root/scripts/build-temporal-server.sh" | grep -v '^temporal server .* already built' || true
+    [ -x "$bin/temporal-server" ] && [ -x "$bin/temporal-sql-tool" ] || "$root/scripts/build-temporal-server.sh"
     [ -x "$cli" ] || "$root/scripts/build-temporal-cli.sh" >/dev/null
     ports
     start_postgres
