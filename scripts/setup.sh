@@ -13,6 +13,19 @@ need npm "npm"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=3)?0:1)' \
   || { echo "error: Node.js >= 20.3 is required (found $(node -v))" >&2; exit 1; }
 
+# Root, Debian and Go >= 1.25 (fetched through the Go module proxy when it can be): one line naming what to
+# install when a prerequisite cannot be installed here. Sourced: it exports GOTOOLCHAIN for the builds below.
+. scripts/check-prerequisites.sh
+# PostgreSQL 15 and openssl for the Temporal cluster suite (scripts/temporal-cluster.sh). The package's own
+# cluster is not wanted: the suite runs a private one, on a port of its own.
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v openssl >/dev/null 2>&1; then
+  echo "== PostgreSQL 15 and openssl (Debian)"
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/vfmigrate.conf
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-15 openssl; } >/dev/null \
+    || { echo "error: could not install PostgreSQL 15 and openssl: apt-get install postgresql-15 openssl" >&2; exit 1; }
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"
   npm ci --no-audit --no-fund

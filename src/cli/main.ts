@@ -10,6 +10,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPauseResumeCommands } from './commands/pause-resume.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerSetupNamespaceCommand } from './commands/setup-namespace.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRepairCommand } from './commands/repair.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -43,6 +44,7 @@ registerPolicyCommands(program, exit);
 registerLedgerCommands(program, exit);
 registerSchemaCommand(program, exit);
 registerRepairCommand(program, exit);
+registerSetupNamespaceCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { defaultQueuePrefix } from '../temporal/names.js';
 import type { TemporalDevConfig } from '../temporal/dev-server-config.js';
+import { tlsRefusal } from './connection-failure.js';
 import { formatZodIssues } from './zod-problems.js';
 
 /**
@@ -102,7 +103,7 @@ export async function connectClient(s: TemporalSettings): Promise<Client> {
     const connection = await Connection.connect({ ...connectionOptions(s), connectTimeout: 5000 });
     return new Client({ connection, namespace: s.namespace });
   } catch (err) {
-    throw new InputError(`cannot reach Temporal at ${s.address} (namespace ${s.namespace}): ${(err as Error).message}. Start it with \`vfmigrate dev\`, or set TEMPORAL_ADDRESS`);
+    throw refusedOr(s, err, `cannot reach Temporal at ${s.address} (namespace ${s.namespace}): ${(err as Error).message}. Start it with \`vfmigrate dev\`, or set TEMPORAL_ADDRESS`);
   }
 }
 
@@ -110,6 +111,12 @@ export async function connectWorker(s: TemporalSettings): Promise<NativeConnecti
   try {
     return await NativeConnection.connect(connectionOptions(s));
   } catch (err) {
-    throw new InputError(`cannot reach Temporal at ${s.address}: ${(err as Error).message}. Start it with \`vfmigrate dev\`, or set TEMPORAL_ADDRESS`);
+    throw refusedOr(s, err, `cannot reach Temporal at ${s.address}: ${(err as Error).message}. Start it with \`vfmigrate dev\`, or set TEMPORAL_ADDRESS`);
   }
+}
+
+/** A TLS refusal names the certificate settings to fix; anything else is a server that cannot be reached. */
+function refusedOr(s: TemporalSettings, err: unknown, unreachable: string): InputError {
+  const refusal = s.tls ? tlsRefusal((err as Error).message, !!s.tls.clientCertPair) : null;
+  return new InputError(refusal ? `no TLS connection to Temporal at ${s.address}: ${refusal}` : unreachable);
 }

@@ -43,7 +43,9 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
   void it('drains a host within the limits: every VM migrated once, never more than 2 out or 2 into one host', () =>
     withEnv(
       [{ name: 'hostA', vfs: 6, vms: vms('a', 6) }, { name: 'hostB', vfs: 4 }, { name: 'hostC', vfs: 4 }],
-      { migrationMs: 300 },
+      // Long enough for two migrations started together to overlap even when their earlier steps drift apart
+      // (on the PostgreSQL cluster, 300 ms did not: "both outgoing slots were used" failed).
+      { migrationMs: 1500 },
       async (env) => {
         const evac = await env.evacuate('hostA');
         const report = await evacuationReport(evac.handle);
