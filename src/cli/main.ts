@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDeploymentCommands } from './commands/deployment.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerEvacuateCommand } from './commands/evacuate.js';
 import { registerLedgerCommands } from './commands/ledger.js';
@@ -41,6 +42,7 @@ registerPauseResumeCommands(program, exit);
 registerPolicyCommands(program, exit);
 registerLedgerCommands(program, exit);
 registerSchemaCommand(program, exit);
+registerDeploymentCommands(program, exit);
 
 try {
   await program.parseAsync(process.argv);

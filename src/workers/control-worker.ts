@@ -1,3 +1,4 @@
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { controlActivities } from '../activities/resolve-migration-plan.js';
 import { controlQueue } from '../temporal/names.js';
@@ -8,6 +9,11 @@ export interface ControlWorkerOptions {
   namespace: string;
   queuePrefix: string;
   identity?: string;
+  /**
+   * Run under Worker Deployment versioning as this version (deployment-version.ts); unversioned without.
+   * Migrations are pinned to it, evacuations move on (workflows/versioning-behaviors.ts).
+   */
+  deployment?: WorkerDeploymentVersion;
 }
 
 /** Runs the workflows (migrations and evacuations) on the control queue, and the activity resolving their plans. */
@@ -19,5 +25,6 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     workflowBundle: await workflowBundle(),
     activities: controlActivities,
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.deployment ? { workerDeploymentOptions: { version: opts.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } } : {}),
   });
 }

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { Runtime, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
-import { connectWorker } from '../../config/connection.js';
+import { routeOnStartup } from '../../client/worker-deployment.js';
+import { connectClient, connectWorker, type TemporalSettings } from '../../config/connection.js';
+import { deploymentSetting } from '../../config/deployment-setting.js';
 import { InputError } from '../../errors.js';
 import { createControlWorker } from '../../workers/control-worker.js';
+import { deploymentVersion } from '../../workers/deployment-version.js';
 import { createHostWorker } from '../../workers/host-worker.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 import { modelFleetHosts } from '../../workers/model-fleet-hosts.js';
@@ -24,12 +27,14 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   }
   if (opts.host && opts.model) throw new InputError('--host and --model are exclusive: a model fleet runs all its hosts in one process');
   const { settings } = await loadSettings();
+  const deploymentName = opts.control ? deploymentSetting() : null;
   // The host's own state before Temporal: a second worker for the host, or a ledger it cannot read, refuses at once.
   const host = opts.host ? await openHost(opts.host, opts.hosts) : null;
   const connection = await connectWorker(settings);
   const common = { connection, namespace: settings.namespace, queuePrefix: settings.queuePrefix };
   const workers: Worker[] = [];
-  if (opts.control) workers.push(await createControlWorker(common));
+  const deployment = deploymentName ? await deploymentVersion(deploymentName) : null;
+  if (opts.control) workers.push(await createControlWorker({ ...common, ...(deployment ? { deployment } : {}) }));
   if (host) workers.push(await createHostWorker({ ...common, host }));
   if (opts.model) {
     const { config, hosts } = await modelFleetHosts(opts.model);
@@ -37,9 +42,24 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
     consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
   consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
-  await Promise.all(workers.map((w) => w.run()));
+  const running = Promise.all(workers.map((w) => w.run()));
+  if (deployment) await reportRouting(settings, deployment);
+  await running;
   await connection.close();
   return 0;
+}
+
+/** Once the control worker polls, the server knows its version: a first one becomes current (worker-deployment.ts). */
+async function reportRouting(settings: TemporalSettings, version: { deploymentName: string; buildId: string }): Promise<void> {
+  const client = await connectClient(settings);
+  try {
+    consoleOutput.out(await routeOnStartup(client, settings.namespace, version));
+  } catch (err) {
+    // The worker runs either way; routing is the operator's to fix, and this says what is wrong.
+    consoleOutput.err(`deployment ${version.deploymentName}: could not check version ${version.buildId}: ${(err as Error).message}`);
+  } finally {
+    await client.connection.close();
+  }
 }
 
 /** The host's services, its ledger held by this process (createHostWorker keeps it until the worker ends). */
