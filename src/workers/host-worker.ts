@@ -3,6 +3,7 @@ import type { HostServices } from '../activities/host-services.js';
 import { hostActivities } from '../activities/bind.js';
 import { evacuationActivities } from '../activities/evacuation-host-activities.js';
 import { hostQueue } from '../temporal/names.js';
+import { stepLog } from './step-log.js';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -30,6 +31,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       activities: { ...hostActivities(opts.host), ...evacuationActivities(opts.host) },
       // Heartbeats carry cancellation to a running migration: keep them frequent so a cancel lands in ~1 s.
       maxHeartbeatThrottleInterval: '1s',
+      interceptors: { activity: [stepLog(opts.host.name)] },
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
       ...(opts.identity ? { identity: opts.identity } : {}),
     });

@@ -1,27 +1,30 @@
 import type { Command } from 'commander';
-import { Runtime, type Worker } from '@temporalio/worker';
+import { Runtime, type Logger as RuntimeLogger, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
 import { routeOnStartup } from '../../client/worker-deployment.js';
 import { connectClient, connectWorker, type TemporalSettings } from '../../config/connection.js';
 import { deploymentSetting } from '../../config/deployment-setting.js';
+import { logFormatSetting } from '../../config/log-format.js';
 import { InputError } from '../../errors.js';
 import { createControlWorker } from '../../workers/control-worker.js';
 import { deploymentVersion } from '../../workers/deployment-version.js';
+import { jsonLinesLogger } from '../../workers/json-log-line.js';
 import { createHostWorker } from '../../workers/host-worker.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 import { modelFleetHosts } from '../../workers/model-fleet-hosts.js';
 import { loadSettings } from '../context.js';
-import { consoleOutput, counted } from '../output.js';
+import { consoleOutput, counted, type Output } from '../output.js';
 
 interface WorkerOptions {
   control?: boolean;
   host?: string;
   hosts?: string;
   model?: string;
+  logFormat?: string;
 }
 
 /** Runs the requested workers in this process until SIGINT/SIGTERM, then drains them. */
-export async function runWorkers(opts: WorkerOptions): Promise<number> {
+export async function runWorkers(opts: WorkerOptions, io: Output = consoleOutput): Promise<number> {
   if (!opts.control && !opts.host && !opts.model) {
     throw new InputError('say which worker to run: --control, --host NAME --hosts FILE, or --model FILE (add --control to run it alongside)');
   }
@@ -29,7 +32,7 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   const { settings } = await loadSettings();
   const deploymentName = opts.control ? deploymentSetting() : null;
   // The host's own state before Temporal: a second worker for the host, or a ledger it cannot read, refuses at once.
-  const host = opts.host ? await openHost(opts.host, opts.hosts) : null;
+  const host = opts.host ? await openHost(opts.host, opts.hosts, io) : null;
   const connection = await connectWorker(settings);
   const common = { connection, namespace: settings.namespace, queuePrefix: settings.queuePrefix };
   const workers: Worker[] = [];
@@ -39,37 +42,49 @@ export async function runWorkers(opts: WorkerOptions): Promise<number> {
   if (opts.model) {
     const { config, hosts } = await modelFleetHosts(opts.model);
     for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h }));
-    consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
+    io.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
-  consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
+  io.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
   const running = Promise.all(workers.map((w) => w.run()));
-  if (deployment) await reportRouting(settings, deployment);
+  if (deployment) await reportRouting(settings, deployment, io);
   await running;
   await connection.close();
   return 0;
 }
 
 /** Once the control worker polls, the server knows its version: a first one becomes current (worker-deployment.ts). */
-async function reportRouting(settings: TemporalSettings, version: { deploymentName: string; buildId: string }): Promise<void> {
+async function reportRouting(settings: TemporalSettings, version: { deploymentName: string; buildId: string }, io: Output): Promise<void> {
   const client = await connectClient(settings);
   try {
-    consoleOutput.out(await routeOnStartup(client, settings.namespace, version));
+    io.out(await routeOnStartup(client, settings.namespace, version));
   } catch (err) {
     // The worker runs either way; routing is the operator's to fix, and this says what is wrong.
-    consoleOutput.err(`deployment ${version.deploymentName}: could not check version ${version.buildId}: ${(err as Error).message}`);
+    io.err(`deployment ${version.deploymentName}: could not check version ${version.buildId}: ${(err as Error).message}`);
   } finally {
     await client.connection.close();
   }
 }
 
+/** In JSON-lines mode the worker's own lines are log entries too: nothing on stdout that is not JSON. */
+function loggerOutput(logger: RuntimeLogger): Output {
+  return {
+    out: (line) => {
+      logger.info(line);
+    },
+    err: (line) => {
+      logger.warn(line);
+    },
+  };
+}
+
 /** The host's services, its ledger held by this process (createHostWorker keeps it until the worker ends). */
-async function openHost(name: string, hostsFile: string | undefined): Promise<HostServices> {
+async function openHost(name: string, hostsFile: string | undefined, io: Output): Promise<HostServices> {
   if (!hostsFile) throw new InputError('--host needs --hosts FILE (the host config file that describes it)');
   const host = await hostServicesFromConfig(hostsFile, name);
   await host.vfs.open();
   // Fail fast and clearly when libvirt is not there, rather than on the first migration.
   const vms = await host.hypervisor.listVms();
-  consoleOutput.out(`${host.name}: libvirt answers (${counted(vms.length, 'domain')}), VFs: ${JSON.stringify(await host.vfs.status())}`);
+  io.out(`${host.name}: libvirt answers (${counted(vms.length, 'domain')}), VFs: ${JSON.stringify(await host.vfs.status())}`);
   return host;
 }
 
@@ -81,9 +96,13 @@ export function registerWorkerCommand(program: Command, exit: (code: number) => 
     .option('--host <name>', "run this host's worker (its activities, on its own task queue)")
     .option('--hosts <file>', 'host config file (YAML) describing the host: libvirt URI, migration URI, VF pool, host networking')
     .option('--model <file>', 'run every host of a MODEL fleet file (in-memory hypervisors, for trying vfmigrate without libvirt)')
+    .option('--log-format <format>', 'text, or json: one JSON object per line, a line per step start and end (default: VFMIGRATE_LOG_FORMAT, else text)')
     .action(async (opts: WorkerOptions) => {
-      Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
-      exit(await runWorkers(opts));
+      const json = logFormatSetting(opts.logFormat) === 'json';
+      // In JSON mode the SDK core's own (Rust) lines come through the same logger instead of straight to stdout.
+      const jsonLogging = { logger: jsonLinesLogger(), telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN' as const, other: 'WARN' as const } } } };
+      Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], ...(json ? jsonLogging : {}) });
+      exit(await runWorkers(opts, json ? loggerOutput(Runtime.instance().logger) : consoleOutput));
       // Drained: an activity cut short by the shutdown may leave its migration's follower running (the job
       // itself is libvirt's, and the next attempt follows it). Waiting for it would hold the stop for as long
       // as the migration lasts, past any service manager's stop timeout.
