@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDeploymentCommands } from './commands/deployment.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerEvacuateCommand } from './commands/evacuate.js';
 import { registerLedgerCommands } from './commands/ledger.js';
@@ -45,6 +46,7 @@ registerLedgerCommands(program, exit);
 registerSchemaCommand(program, exit);
 registerRepairCommand(program, exit);
 registerSetupNamespaceCommand(program, exit);
+registerDeploymentCommands(program, exit);
 
 try {
   await program.parseAsync(process.argv);

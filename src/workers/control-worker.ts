@@ -1,3 +1,4 @@
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { controlActivities } from '../activities/resolve-migration-plan.js';
 import { runIsOpen } from '../activities/run-is-open.js';
@@ -9,6 +10,11 @@ export interface ControlWorkerOptions {
   namespace: string;
   queuePrefix: string;
   identity?: string;
+  /**
+   * Run under Worker Deployment versioning as this version (deployment-version.ts); unversioned without.
+   * Migrations are pinned to it, evacuations move on (workflows/versioning-behaviors.ts).
+   */
+  deployment?: WorkerDeploymentVersion;
 }
 
 /** Runs the workflows (migrations, evacuations and repairs) on the control queue, and the activity resolving their plans. */
@@ -21,5 +27,6 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     // runIsOpen: a repair checks in its run that no migration of its VM is open.
     activities: { ...controlActivities, runIsOpen },
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.deployment ? { workerDeploymentOptions: { version: opts.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } } : {}),
   });
 }

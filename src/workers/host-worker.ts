@@ -8,6 +8,7 @@ import { vmShapeActivities } from '../activities/vm-shapes.js';
 import { hostQueue } from '../temporal/names.js';
 import { hostLogger } from './host-logger.js';
 import { VfPoolGauges } from './vf-pool-gauges.js';
+import { stepLog } from './step-log.js';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -43,6 +44,8 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       shutdownGraceTime: opts.shutdownGraceTime ?? '5s',
       interceptors: {
         activity: [
+          // One log line per step start and end (text or JSON lines, as the runtime's logger writes).
+          stepLog(opts.host.name),
           // Bookings and releases happen in activities: the pool's gauges are read again after each one.
           ...(gauges ? [(): ActivityInterceptors => ({ inbound: { execute: (input, next) => next(input).finally(() => gauges.refresh()) } })] : []),
           ...(opts.activityInterceptors ?? []),

@@ -8,12 +8,15 @@ import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
+import { evacuationReport, queryEvacuation } from '../../src/client/evacuation-result.js';
 import { migrationReport, queryProgress } from '../../src/client/migration-result.js';
 import { controlQueue, migrationWorkflowId } from '../../src/temporal/names.js';
 import type { migrateVm } from '../../src/workflows/migrate-vm.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
-import { ModelEnv } from '../support/model-env.js';
+import { pauseUpdate, resumeUpdate } from '../../src/workflows/definitions.js';
+import { ModelEnv, type ModelHostSpec } from '../support/model-env.js';
 import { planWith, quickForward } from '../support/plans.js';
+import { policyFile } from '../support/policies.js';
 import { testTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
 
@@ -24,13 +27,16 @@ const hosts = [
   { name: 'hostB', vfs: 2 },
 ];
 
-async function record(name: string, scenario: (env: ModelEnv) => Promise<{ workflowId: string }>, options = {}): Promise<void> {
+/** `runId` picks one run of a chain (a run that continued as new); without it, the latest run. */
+type Recorded = { workflowId: string; runId?: string };
+
+async function record(name: string, scenario: (env: ModelEnv) => Promise<Recorded>, options = {}, fleet: ModelHostSpec[] = hosts): Promise<void> {
   const file = path.join(dir, `${name}.json`);
   if (await access(file).then(() => true, () => false)) return;
-  const env = await new ModelEnv(temporal, hosts, options).start();
+  const env = await new ModelEnv(temporal, fleet, options).start();
   try {
-    const { workflowId } = await scenario(env);
-    const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const { workflowId, runId } = await scenario(env);
+    const history = await temporal.client.workflow.getHandle(workflowId, runId).fetchHistory();
     await writeFile(file, historyToJSON(history));
     console.log(`recorded ${name}: ${history.events?.length} events`);
   } finally {
@@ -96,4 +102,57 @@ for (const [name, vm] of [['migrated-plain-plan-by-shape', 'vm-p'], ['migrated-t
     return run;
   });
 }
+
+// evacuateHost: a small fleet, one scenario per path through the run (drain, failed child, pause and
+// resume, cancel, continue-as-new). The children's own histories are migrateVm's, covered above.
+const evacuationFleet: ModelHostSpec[] = [
+  { name: 'hostA', vfs: 4, vms: [1, 2, 3, 4].map((i) => ({ name: `e-${i}`, memoryMiB: 1024 * i })) },
+  { name: 'hostB', vfs: 3 },
+  { name: 'hostC', vfs: 3 },
+];
+const evacuation = (name: string, scenario: (env: ModelEnv) => Promise<Recorded>, options = {}): Promise<void> => record(name, scenario, options, evacuationFleet);
+/** Waits for the end; an incomplete or cancelled evacuation ends in a failure, which is the history we want. */
+const evacuated = async (run: { workflowId: string; handle: Parameters<typeof evacuationReport>[0] }): Promise<Recorded> => {
+  await evacuationReport(run.handle).catch(() => undefined);
+  return { workflowId: run.workflowId };
+};
+
+await evacuation('evacuation-completed', async (env) => evacuated(await env.evacuate('hostA')), { migrationMs: 200 });
+await evacuation(
+  'evacuation-failed-child',
+  async (env) => {
+    env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'fail', vm: 'e-2', error: (h) => new InvalidOperationError('injected: e-2 refuses to unplug', h) });
+    return evacuated(await env.evacuate('hostA', { policyFile: await policyFile({ order: 'name' }) }));
+  },
+  { migrationMs: 200 },
+);
+await evacuation(
+  'evacuation-paused-resumed',
+  async (env) => {
+    const run = await env.evacuate('hostA', { policyFile: await policyFile({ maxOutgoingPerSource: 1 }) });
+    await waitFor('one migrating', async () => (await queryEvacuation(run.handle)).counts.migrating === 1);
+    await run.handle.executeUpdate(pauseUpdate);
+    await waitFor('in-flight finished', async () => (await queryEvacuation(run.handle)).counts.migrating === 0);
+    await run.handle.executeUpdate(resumeUpdate);
+    return evacuated(run);
+  },
+  { migrationMs: 600 },
+);
+await evacuation(
+  'evacuation-cancelled',
+  async (env) => {
+    const run = await env.evacuate('hostA');
+    await waitFor('two migrating', async () => (await queryEvacuation(run.handle)).counts.migrating === 2);
+    await run.handle.cancel();
+    return evacuated(run);
+  },
+  { migrationMs: 1500, progressTicks: 15 },
+);
+// The first run of the chain: it ends by continuing as new, carrying its state.
+await evacuation('evacuation-continued-as-new', async (env) => {
+  const run = await env.evacuate('hostA', { historyLimit: 60 });
+  const report = await evacuationReport(run.handle);
+  if (report.runs < 2) throw new Error(`expected a continue-as-new, ran in ${report.runs} run(s)`);
+  return { workflowId: run.workflowId, runId: run.runId };
+});
 await temporal.close();

@@ -10,16 +10,22 @@ const dir = path.resolve(import.meta.dirname, '../../../test/fixtures/histories'
 
 /**
  * Histories recorded from real runs (record-histories.ts) must replay against today's workflow code.
- * A failure here means a change to the interpreter would break running migrations: guard it with
- * `patched()` instead of re-recording.
+ * A failure here means a change to the interpreter or the evacuation would break running workflows (and,
+ * under Worker Deployment versioning, an evacuation moving to a new version): guard it with `patched()`
+ * instead of re-recording.
  */
-void describe('replay of recorded migration histories', () => {
+void describe('replay of recorded migration and evacuation histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
   void it('has fixtures for each outcome', () => {
     assert.deepEqual(files.sort(), [
       'cancelled-during-migrate.json',
       'degraded.json',
+      'evacuation-cancelled.json',
+      'evacuation-completed.json',
+      'evacuation-continued-as-new.json',
+      'evacuation-failed-child.json',
+      'evacuation-paused-resumed.json',
       'migrated-fewer-upserts.json',
       'migrated-plain-plan-by-shape.json',
       'migrated-plan-by-name.json',
@@ -35,8 +41,9 @@ void describe('replay of recorded migration histories', () => {
     void it(file, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
       assert.ok((history.events?.length ?? 0) > 10, 'a real history');
-      // The recorded run's own id: the workflow checks it (one migration per VM).
-      const workflowId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? 'migrate/vm-h';
+      // The recorded run's own id: the workflows check it (one migration per VM, one evacuation per host).
+      const workflowId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId;
+      assert.ok(workflowId, 'the history names its workflow id');
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
     });
   }

@@ -1,22 +1,27 @@
 import type { Command } from 'commander';
 import { Client } from '@temporalio/client';
-import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { Runtime, type Logger as RuntimeLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
 import { openRun } from '../../client/open-run.js';
 import { startRepair } from '../../client/start-repair.js';
-import { connectWorker, type TemporalSettings } from '../../config/connection.js';
-import { metricsAddress, metricsAddressVariable } from '../../config/metrics-address.js';
+import { routeOnStartup } from '../../client/worker-deployment.js';
+import { connectClient, connectWorker, type TemporalSettings } from '../../config/connection.js';
+import { deploymentSetting } from '../../config/deployment-setting.js';
 import { loadHostConfig } from '../../config/hosts.js';
+import { logFormatSetting } from '../../config/log-format.js';
+import { metricsAddress, metricsAddressVariable } from '../../config/metrics-address.js';
 import { InputError } from '../../errors.js';
 import { createControlWorker } from '../../workers/control-worker.js';
+import { deploymentVersion } from '../../workers/deployment-version.js';
 import { hostLogger } from '../../workers/host-logger.js';
+import { jsonLinesLogger } from '../../workers/json-log-line.js';
 import { createHostWorker } from '../../workers/host-worker.js';
 import { RepairWatch } from '../../workers/repair-watch.js';
 import { hostServicesFromConfig } from '../../workers/host-services-from-config.js';
 import { modelFleetHosts } from '../../workers/model-fleet-hosts.js';
 import { installWorkerRuntime } from '../../workers/worker-runtime.js';
 import { loadSettings } from '../context.js';
-import { consoleOutput, counted } from '../output.js';
+import { consoleOutput, counted, type Output } from '../output.js';
 
 interface WorkerOptions {
   control?: boolean;
@@ -24,49 +29,79 @@ interface WorkerOptions {
   hosts?: string;
   model?: string;
   metrics?: string;
+  logFormat?: string;
 }
 
 /**
  * Runs the requested workers in this process until SIGINT/SIGTERM, then drains them. `served`: where the
  * runtime serves metrics (installed with it), or null.
  */
-export async function runWorkers(opts: WorkerOptions, served: string | null): Promise<number> {
+export async function runWorkers(opts: WorkerOptions, served: string | null, io: Output = consoleOutput): Promise<number> {
   if (!opts.control && !opts.host && !opts.model) {
     throw new InputError('say which worker to run: --control, --host NAME --hosts FILE, or --model FILE (add --control to run it alongside)');
   }
   if (opts.host && opts.model) throw new InputError('--host and --model are exclusive: a model fleet runs all its hosts in one process');
   const { settings } = await loadSettings();
+  const deploymentName = opts.control ? deploymentSetting() : null;
   // The host's own state before Temporal: a second worker for the host, or a ledger it cannot read, refuses at once.
-  const host = opts.host ? await openHost(opts.host, opts.hosts) : null;
+  const host = opts.host ? await openHost(opts.host, opts.hosts, io) : null;
   const connection = await connectWorker(settings);
   const common = { connection, namespace: settings.namespace, queuePrefix: settings.queuePrefix };
   const metrics = served ? Runtime.instance().metricMeter : undefined;
   const workers: Worker[] = [];
-  if (opts.control) workers.push(await createControlWorker(common));
+  const deployment = deploymentName ? await deploymentVersion(deploymentName) : null;
+  if (opts.control) workers.push(await createControlWorker({ ...common, ...(deployment ? { deployment } : {}) }));
   if (host) workers.push(await createHostWorker({ ...common, host, metrics }));
   if (opts.model) {
     const { config, hosts, activityInterceptors } = await modelFleetHosts(opts.model);
     for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, metrics, activityInterceptors }));
-    consoleOutput.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
+    io.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
-  if (served) consoleOutput.out(`metrics: http://${served}/metrics`);
-  consoleOutput.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
+  if (served) io.out(`metrics: http://${served}/metrics`);
+  io.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
   const watch = host && opts.hosts ? await repairWatch(host, opts.hosts, connection, settings) : null;
   watch?.start();
-  await Promise.all(workers.map((w) => w.run()));
+  const running = Promise.all(workers.map((w) => w.run()));
+  if (deployment) await reportRouting(settings, deployment, io);
+  await running;
   await watch?.stop();
   await connection.close();
   return 0;
 }
 
+/** Once the control worker polls, the server knows its version: a first one becomes current (worker-deployment.ts). */
+async function reportRouting(settings: TemporalSettings, version: { deploymentName: string; buildId: string }, io: Output): Promise<void> {
+  const client = await connectClient(settings);
+  try {
+    io.out(await routeOnStartup(client, settings.namespace, version));
+  } catch (err) {
+    // The worker runs either way; routing is the operator's to fix, and this says what is wrong.
+    io.err(`deployment ${version.deploymentName}: could not check version ${version.buildId}: ${(err as Error).message}`);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** In JSON-lines mode the worker's own lines are log entries too: nothing on stdout that is not JSON. */
+function loggerOutput(logger: RuntimeLogger): Output {
+  return {
+    out: (line) => {
+      logger.info(line);
+    },
+    err: (line) => {
+      logger.warn(line);
+    },
+  };
+}
+
 /** The host's services, its ledger held by this process (createHostWorker keeps it until the worker ends). */
-async function openHost(name: string, hostsFile: string | undefined): Promise<HostServices> {
+async function openHost(name: string, hostsFile: string | undefined, io: Output): Promise<HostServices> {
   if (!hostsFile) throw new InputError('--host needs --hosts FILE (the host config file that describes it)');
   const host = await hostServicesFromConfig(hostsFile, name);
   await host.vfs.open();
   // Fail fast and clearly when libvirt is not there, rather than on the first migration.
   const vms = await host.hypervisor.listVms();
-  consoleOutput.out(`${host.name}: libvirt answers (${counted(vms.length, 'domain')}), VFs: ${JSON.stringify(await host.vfs.status())}`);
+  io.out(`${host.name}: libvirt answers (${counted(vms.length, 'domain')}), VFs: ${JSON.stringify(await host.vfs.status())}`);
   return host;
 }
 
@@ -93,10 +128,14 @@ export function registerWorkerCommand(program: Command, exit: (code: number) => 
     .option('--hosts <file>', 'host config file (YAML) describing the host: libvirt URI, migration URI, VF pool, host networking')
     .option('--model <file>', 'run every host of a MODEL fleet file (in-memory hypervisors, for trying vfmigrate without libvirt)')
     .option('--metrics <ip:port>', `serve Prometheus metrics at http://IP:PORT/metrics (default: $${metricsAddressVariable}; unset: off)`)
+    .option('--log-format <format>', 'text, or json: one JSON object per line, a line per step start and end (default: VFMIGRATE_LOG_FORMAT, else text)')
     .action(async (opts: WorkerOptions) => {
       const served = metricsAddress(opts.metrics);
-      installWorkerRuntime({ shutdownSignals: ['SIGINT', 'SIGTERM'] }, served);
-      exit(await runWorkers(opts, served));
+      const json = logFormatSetting(opts.logFormat) === 'json';
+      // In JSON mode the SDK core's own (Rust) lines come through the same logger instead of straight to stdout.
+      const jsonLogging = { logger: jsonLinesLogger(), telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN' as const, other: 'WARN' as const } } } };
+      installWorkerRuntime({ shutdownSignals: ['SIGINT', 'SIGTERM'], ...(json ? jsonLogging : {}) }, served);
+      exit(await runWorkers(opts, served, json ? loggerOutput(Runtime.instance().logger) : consoleOutput));
       // Drained: an activity cut short by the shutdown may leave its migration's follower running (the job
       // itself is libvirt's, and the next attempt follows it). Waiting for it would hold the stop for as long
       // as the migration lasts, past any service manager's stop timeout.
