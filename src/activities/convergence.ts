@@ -70,6 +70,8 @@ export function completionBudgetMs(s: ConvergenceSettings, memoryBytes: number):
  */
 export function decideConvergence(s: ConvergenceSettings, state: ConvergenceState, sample: ConvergenceSample): { state: ConvergenceState; action: ConvergenceAction } {
   if (state.mode !== 'precopy') return { state, action: { kind: 'wait' } };
+  // libvirt reports data_total 0 until the job has sized the guest's RAM: a budget of 0 s would give up at once.
+  if (sample.dataTotalBytes <= 0) return { state, action: { kind: 'wait' } };
   const next = { ...state };
   if (next.lowestRemainingBytes === null || sample.dataRemainingBytes < next.lowestRemainingBytes) {
     next.lowestRemainingBytes = sample.dataRemainingBytes;

@@ -66,6 +66,13 @@ void describe('convergence: what to do next', () => {
     assert.deepEqual(state.actions, ['1.0 s: max downtime 95 ms', '2.0 s: max downtime 140 ms']);
   });
 
+  void it('decides nothing on a sample without the job\'s size (libvirt says data_total 0 at first), on the testbed seen as a 0 s budget', () => {
+    const { actions, state } = run(s, [sample(500, 0, 0), sample(1500, 0, 0)]);
+    assert.deepEqual(actions, []);
+    assert.equal(state.mode, 'precopy');
+    assert.deepEqual(run(s, [sample(500, 0, 0), sample(1001, 800)]).actions, ['downtime 95']);
+  });
+
   void it('a sample that arrives late jumps straight to the step now due, never down', () => {
     const { actions } = run(s, [sample(0, 1024), sample(4500, 100), sample(4600, 90)]);
     assert.deepEqual(actions, ['downtime 230']);
