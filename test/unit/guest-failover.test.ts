@@ -147,6 +147,15 @@ void describe('preflight and attach ask the guest', () => {
     assert.equal(patch.guestVf?.host, 'hostA');
     assert.ok(typeof patch.guestVf?.backInGuestMs === 'number');
 
+    // An agent silent since the move: libvirt's confirmation stands, and no time is reported.
+    const silent = fleetWith({ guestAgent: 'disconnected' });
+    await silent.fleet.hypervisor('hostA').detachInterface('vm-1', defaultPrimaryAlias, { deadlineMs: 1000 });
+    const silentPatch: Partial<Facts> = await env().run(() =>
+      attachVf.run({ host: silent.hostA, input: stepInput('source', {}, { ...facts, ...detached }), params: attachVf.with.parse({ guestTimeout: '600ms' }) }),
+    );
+    assert.equal(silentPatch.guestVf, undefined);
+    assert.equal(silentPatch.attached?.alias, defaultPrimaryAlias);
+
     const lacking = fleetWith({ guestAgent: 'connected', guestLacksVfDriver: true });
     await lacking.fleet.hypervisor('hostA').detachInterface('vm-1', defaultPrimaryAlias, { deadlineMs: 1000 });
     const quick = attachVf.with.parse({ guestTimeout: '600ms' });
