@@ -33,6 +33,8 @@ export class ConvergenceControl {
     private readonly abort: () => void,
     /** A previous attempt's state, from its last heartbeat: a retry must not switch or abort twice. */
     carried?: unknown,
+    /** Told of each action once it took effect (the convergence-actions metric). */
+    private readonly taken: (action: 'raise-downtime' | 'postcopy' | 'abort') => void = () => undefined,
   ) {
     const parsed = stateSchema.safeParse(carried);
     this.current = parsed.success ? parsed.data : initialConvergenceState(settings);
@@ -56,6 +58,8 @@ export class ConvergenceControl {
     this.carryOut(action, sample.elapsedMs)
       .then(() => {
         this.current = applyConvergenceAction(this.current, action, sample.elapsedMs);
+        if (action.kind === 'set-downtime') this.taken('raise-downtime');
+        else if (action.kind === 'give-up') this.taken(action.action);
       })
       .catch((err: unknown) => {
         this.log.warn('convergence action failed; deciding again on the next sample', { vm: this.vm, action: action.kind, error: err instanceof Error ? err.message : String(err) });

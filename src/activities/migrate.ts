@@ -34,7 +34,7 @@ export const migrate = defineActivity({
     const ctx = Context.current();
     const abort = new AbortController();
     const carried = (ctx.info.heartbeatDetails as { convergence?: unknown } | undefined)?.convergence;
-    const control = new ConvergenceControl(host.hypervisor, input.vm, params, ctx.log, () => abort.abort(), carried);
+    const control = new ConvergenceControl(host.hypervisor, input.vm, params, ctx.log, () => abort.abort(), carried, (action) => countConvergenceAction(ctx.metricMeter, action, host.name));
     const report = progressReporter(ctx, input.workflowId, host.progressSignalMs, control);
     // Only a cancel the workflow asked for aborts the job. A worker shutting down or a lost heartbeat
     // just stops this attempt: libvirt keeps migrating and the next attempt follows the same job.

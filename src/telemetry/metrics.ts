@@ -24,7 +24,7 @@ export type MetricDefinition =
   | (MetricBase & { kind: 'gauge' })
   | (MetricBase & { kind: 'histogram'; unit: 's'; buckets: readonly number[] });
 
-/** What ends a live migration job early or pushes it to converge; only `abort` is taken today (issue 10 adds the rest). */
+/** What ends a live migration job early or pushes it to converge (auto-converge is QEMU's own, set at start: never counted). */
 export const convergenceActions = ['abort', 'postcopy', 'raise-downtime', 'auto-converge'] as const;
 export type ConvergenceAction = (typeof convergenceActions)[number];
 

@@ -29,7 +29,8 @@ void describe('ConvergenceControl: carrying the decision out', () => {
   void it('one action at a time; a failed one is decided again on the next sample, and counted only once it took', async () => {
     const { hyp, calls, fail } = fakeHypervisor();
     const log = new RecordingLogger();
-    const control = new ConvergenceControl(hyp, 'vm1', settings, log, () => assert.fail('no abort'));
+    const taken: string[] = [];
+    const control = new ConvergenceControl(hyp, 'vm1', settings, log, () => assert.fail('no abort'), undefined, (a) => taken.push(a));
     fail(1);
     control.observe(sample(1001));
     control.observe(sample(1002)); // still busy with the first: ignored
@@ -39,15 +40,18 @@ void describe('ConvergenceControl: carrying the decision out', () => {
     await settle();
     assert.deepEqual(calls, ['downtime 95', 'downtime 95']);
     assert.deepEqual(control.state.actions, ['1.1 s: max downtime 95 ms']);
+    assert.deepEqual(taken, ['raise-downtime'], 'the metric counts the action that took, not the one that failed');
     assert.equal(log.lines.filter((e) => e.message.startsWith('convergence action failed')).length, 1);
   });
 
   void it('a retry carries the earlier attempt\'s state: switched once means never switched again', async () => {
     const first = fakeHypervisor();
-    const a = new ConvergenceControl(first.hyp, 'vm1', settings, new RecordingLogger(), () => undefined);
+    const switched: string[] = [];
+    const a = new ConvergenceControl(first.hyp, 'vm1', settings, new RecordingLogger(), () => undefined, undefined, (action) => switched.push(action));
     a.observe(sample(10_001));
     await settle();
     assert.equal(a.state.mode, 'postcopy');
+    assert.deepEqual(switched, ['postcopy']);
     const second = fakeHypervisor();
     const b = new ConvergenceControl(second.hyp, 'vm1', settings, new RecordingLogger(), () => undefined, JSON.parse(JSON.stringify(a.state)));
     b.observe(sample(20_000));
