@@ -63,6 +63,8 @@ export type GuestAgentChannel = 'connected' | 'disconnected' | 'unknown';
 
 export interface DomainDescription {
   name: string;
+  /** `<domain type>`: kvm, or qemu (TCG: no hardware virtualisation). Absent where the source cannot say. */
+  virtType?: string | null;
   memoryMiB: number;
   /** Machine type as libvirt reports it, e.g. `pc-q35-7.2` or `q35`. */
   machine: string;

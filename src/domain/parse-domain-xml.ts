@@ -43,6 +43,7 @@ export function describeDomain(root: Element): DomainDescription {
   const pciHostdevs = hostdevs.filter(isPciHostdev);
   return {
     name,
+    virtType: attr(root, 'type'),
     memoryMiB: memoryMiB(root, name),
     machine,
     interfaces: [

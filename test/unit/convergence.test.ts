@@ -134,3 +134,14 @@ void describe('convergence settings: what a plan may write', () => {
     assert.deepEqual(paths, ['downtimeSteps', 'maxDowntime', 'onBudgetExhausted', 'unrecognized_keys']);
   });
 });
+
+void describe('convergence: the limit a job starts at', () => {
+  void it("Nova's 50 ms on KVM; no less than 300 ms on TCG (domain type qemu), where QEMU lost guest memory starting lower", async () => {
+    const { startingDowntimeMs } = await import('../../src/activities/migrate.js');
+    const s = settings({});
+    assert.equal(startingDowntimeMs(s, 'kvm'), 50);
+    assert.equal(startingDowntimeMs(s, undefined), 50);
+    assert.equal(startingDowntimeMs(s, 'qemu'), 300);
+    assert.equal(startingDowntimeMs(settings({ maxDowntime: '5s' }), 'qemu'), 500);
+  });
+});
