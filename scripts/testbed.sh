@@ -13,9 +13,9 @@
 #   up | down | status                       start / stop both hosts; status exits 0 only when both are up
 #   stop-host|start-host|restart-host HOST   one libvirtd (its guests keep running while it is down)
 #   guest-xml NAME [--mac MAC] [--host HOST] [--shape SHAPE]  print the guest domain XML
-#   guest-start NAME [--host HOST] [--mac MAC] [--shape SHAPE] [--no-vf-driver] [--dirty MIB_PER_S] [--agent]  define + start
+#   guest-start NAME [--host HOST] [--mac MAC] [--shape SHAPE] [--no-vf-driver] [--dirty MIB_PER_S]  define + start
 #     the guest on HOST (default hostA); --no-vf-driver: the guest never binds its VF (its failover stays
-#     incomplete); --dirty: a busy guest dirtying that much memory per second; --agent: the guest runs qemu-ga
+#     incomplete); --dirty: a busy guest dirtying that much memory per second
 #     SHAPE: one-pair (default: a virtio standby teamed with an e1000e standing in for the VF),
 #            two-pairs (two such pairs; the second pair's MAC is MAC with its last byte plus 1),
 #            plain (one virtio NIC, no stand-in VF, no teaming)

@@ -58,17 +58,12 @@ start_guest_agent() {
     done
     return 1
 }
-# Only when asked for (testbed.sh guest-start --agent puts vfmigrate.agent on the command line).
-case " $(cat /proc/cmdline) " in
-*" vfmigrate.agent "*)
-    i=0
-    until start_guest_agent; do
-        i=$((i + 1))
-        [ "$i" -lt 50 ] || { say error "msg=no-guest-agent-port"; break; }
-        sleep 0.1
-    done
-    ;;
-esac
+i=0
+until start_guest_agent; do
+    i=$((i + 1))
+    [ "$i" -lt 50 ] || { say error "msg=no-guest-agent-port"; break; }
+    sleep 0.1
+done
 
 pairs=1
 read -r cmdline </proc/cmdline

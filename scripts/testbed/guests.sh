@@ -79,20 +79,19 @@ EOF
     for ((n = 0; n < pairs; n++)); do pair_nics "$n" "$(pair_mac "$G_MAC" "$n")"; done
 }
 
-# Parse NAME [--mac MAC] [--host HOST] [--shape SHAPE] [--no-vf-driver] [--dirty MIB_PER_S] [--agent] into G_NAME,
-# G_MAC, G_HOST, G_SHAPE, G_NOVFDRIVER, G_DIRTY, G_AGENT.
+# Parse NAME [--mac MAC] [--host HOST] [--shape SHAPE] [--no-vf-driver] [--dirty MIB_PER_S] into G_NAME, G_MAC,
+# G_HOST, G_SHAPE, G_NOVFDRIVER, G_DIRTY.
 parse_guest_args() {
     G_NAME="${1:-}"
     [[ -n "$G_NAME" && "$G_NAME" != --* ]] || die "missing guest NAME"
     shift
     check_name "$G_NAME"
-    G_MAC="" G_HOST="hostA" G_SHAPE="one-pair" G_NOVFDRIVER="" G_DIRTY="" G_AGENT=""
+    G_MAC="" G_HOST="hostA" G_SHAPE="one-pair" G_NOVFDRIVER="" G_DIRTY=""
     while (($#)); do
         case "$1" in
         --dirty) G_DIRTY="${2:?--dirty needs MiB per second}" && shift 2 ;;
         --mac) G_MAC="${2:?--mac needs a value}" && shift 2 ;;
         --no-vf-driver) G_NOVFDRIVER=1 && shift ;;
-        --agent) G_AGENT=1 && shift ;;
         --host) G_HOST="${2:?--host needs a value}" && shift 2 ;;
         --shape) G_SHAPE="${2:?--shape needs a value}" && shift 2 ;;
         *) die "unknown option '$1'" ;;
@@ -114,18 +113,6 @@ cmd_guest_xml() {
     # The default shape's command line stays as it always was: /init reads a missing vfm.pairs as 1.
     [[ "$G_SHAPE" == one-pair ]] || cmdline+=" vfm.pairs=$(shape_pairs "$G_SHAPE")"
     [[ -z "$G_NOVFDRIVER" ]] || cmdline+=" vfmigrate.novfdriver"
-    # Opt-in: guests running qemu-ga panicked now and then around a hot-plug or a migration on this testbed
-    # (list corruption in the guest kernel; not understood yet), so only the guest-agent tests run it.
-    local agent=""
-    if [[ -n "$G_AGENT" ]]; then
-        cmdline+=" vfmigrate.agent"
-        agent="    <controller type='virtio-serial' index='0'>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
-    </controller>
-    <channel type='unix'>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>"
-    fi
     nics="$(guest_nics)"
     xml="${xml//@DOMAIN_TYPE@/$(domain_type)}"
     xml="${xml//@NAME@/$G_NAME}"
@@ -135,7 +122,6 @@ cmd_guest_xml() {
     xml="${xml//@INITRD@/$CACHE/guest/initramfs.cpio.gz}"
     xml="${xml//@CMDLINE@/$cmdline${G_DIRTY:+ vfmigrate.dirty=$G_DIRTY}}"
     xml="${xml//@NICS@/$nics}"
-    xml="${xml//@AGENT@/$agent}"
     xml="${xml//@SERIAL_LOG@/$(serial_log "$G_NAME")}"
     [[ ! "$xml" =~ @[A-Z_]+@ ]] || die "unfilled placeholder in $TEMPLATES/guest-domain.xml"
     # QEMU opens the serial log when the domain starts, from XML we may only print here: its folder must exist.

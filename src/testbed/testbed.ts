@@ -125,8 +125,6 @@ export interface GuestOptions {
   host?: TestbedHost;
   /** A guest without its VF's driver: the primary never joins the failover (its agent shows 2 interfaces). */
   noVfDriver?: boolean;
-  /** The guest runs qemu-ga on an agent channel (opt-in: see scripts/testbed/guests.sh). */
-  agent?: boolean;
   /** A busy guest: dirties this many MiB of memory per second (`guest-start --dirty`). */
   dirtyMiBps?: number;
   /** Default one-pair; two-pairs: the second pair's MAC is the MAC with its last byte plus 1 (see pairMac). */
@@ -146,7 +144,6 @@ function guestArgs(name: string, opts: GuestOptions): string[] {
   if (opts.mac) args.push('--mac', opts.mac);
   if (opts.host) args.push('--host', opts.host);
   if (opts.noVfDriver) args.push('--no-vf-driver');
-  if (opts.agent) args.push('--agent');
   if (opts.shape) args.push('--shape', opts.shape);
   if (opts.dirtyMiBps !== undefined) args.push('--dirty', String(opts.dirtyMiBps));
   return args;

@@ -32,8 +32,8 @@ void describe('the guest agent (real libvirt, qemu-ga in the guest)', () => {
     await testbedUp();
     temporal = await testTemporal();
     workers = await startWorkers(temporal);
-    await startGuest(HEALTHY, { host: 'hostA', agent: true });
-    await startGuest(BROKEN, { host: 'hostA', noVfDriver: true, agent: true });
+    await startGuest(HEALTHY, { host: 'hostA' });
+    await startGuest(BROKEN, { host: 'hostA', noVfDriver: true });
     await waitForProbeReady(HEALTHY, 180_000);
     await agentAnswers(HEALTHY);
     await agentAnswers(BROKEN);
