@@ -42,3 +42,15 @@ export function toFailure(err: unknown, activity: string, host: string): unknown
   Context.current().log.warn('unclassified activity error (will be retried)', { activity, host, error: String(err) });
   return err;
 }
+
+/** Wraps a host's plain activities (not plan steps) so their errors reach Temporal typed, as toFailure makes them. */
+export function typedFailures(host: string) {
+  return <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toFailure(err, name, host);
+      }
+    };
+}

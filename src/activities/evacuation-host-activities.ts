@@ -1,6 +1,6 @@
 import { VfmigrateError } from '../errors.js';
 import type { VmSummary } from '../hypervisor/hypervisor.js';
-import { toFailure } from './bind.js';
+import { typedFailures } from './bind.js';
 import type { HostServices } from './host-services.js';
 import { runIsOpen } from './run-is-open.js';
 
@@ -30,15 +30,7 @@ export interface ClaimRequest {
 export type ClaimResult = { ok: true; vfId: string | null } | { ok: false; type: string; reason: string };
 
 export function evacuationActivities(host: HostServices) {
-  const guarded =
-    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toFailure(err, name, host.name);
-      }
-    };
+  const guarded = typedFailures(host.name);
   return {
     listHostVms: guarded('listHostVms', (): Promise<VmSummary[]> => host.hypervisor.listVms()),
     hostCapacity: guarded('hostCapacity', async (): Promise<HostCapacity> => {

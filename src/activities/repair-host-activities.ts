@@ -2,7 +2,7 @@ import type { RepairCandidate } from '../domain/repair-candidates.js';
 import { repairNeed, type RepairNeed } from '../domain/repair-need.js';
 import type { VfRef } from '../domain/vf-ref.js';
 import { PreflightError } from '../errors.js';
-import { toFailure } from './bind.js';
+import { typedFailures } from './bind.js';
 import { findVmsToRepair } from './find-vms-to-repair.js';
 import type { HostServices } from './host-services.js';
 import { runIsOpen } from './run-is-open.js';
@@ -26,15 +26,7 @@ export interface LedgerReconciliation {
  * (attachVf, setStandbyLink, releaseVf). They run on the host's own queue, next to its hypervisor and ledger.
  */
 export function repairActivities(host: HostServices) {
-  const guarded =
-    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toFailure(err, name, host.name);
-      }
-    };
+  const guarded = typedFailures(host.name);
   return {
     /** Read-only: the VM's pairs here and what repairing them takes; a VM that cannot be repaired fails the step, untouched. */
     inspectTeaming: guarded('inspectTeaming', async (vm: string): Promise<TeamingInspection> => {
