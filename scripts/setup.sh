@@ -8,10 +8,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "error: $1 is required ($2)" >&2; exit 1; }; }
-need node "Node.js >= 20.3"
+need node "Node.js >= 20.10 (its test runner runs files one at a time with --test-concurrency)"
 need npm "npm"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=3)?0:1)' \
-  || { echo "error: Node.js >= 20.3 is required (found $(node -v))" >&2; exit 1; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=10)?0:1)' \
+  || { echo "error: Node.js >= 20.10 is required (found $(node -v))" >&2; exit 1; }
 
 # Root, Debian and Go >= 1.25 (fetched through the Go module proxy when it can be): one line naming what to
 # install when a prerequisite cannot be installed here. Sourced: it exports GOTOOLCHAIN for the builds below.

@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { loadTemporalDevConfig } from '../src/config/temporal-dev.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { clusterEngineTests, runClusterSuite } from './support/cluster-suite.js';
+import { nodeTestArgs } from './support/node-test-args.js';
 
 const suites = ['unit', 'engine', 'replay', 'e2e', 'cluster'];
 const root = path.resolve(import.meta.dirname, '../..');
@@ -52,7 +53,7 @@ if (files.length) {
   console.log(`Temporal dev server for this run: ${server.address} (namespace ${server.namespace}, log ${logFile})`);
   console.log(`running ${files.length} test files: ${chosen.filter((s) => s !== 'cluster').join(', ')}`);
 
-  const result = await execa(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  const result = await execa(process.execPath, [...nodeTestArgs, ...files], {
     stdio: 'inherit',
     reject: false,
     env: { VFMIGRATE_TEST_TEMPORAL_ADDRESS: server.address, VFMIGRATE_TEST_TEMPORAL_NAMESPACE: server.namespace },

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { temporalCliPath } from '../../src/temporal/dev-server.js';
+import { nodeTestArgs } from './node-test-args.js';
 
 /**
  * The engine tests that also run against a real Temporal server on PostgreSQL with mTLS
@@ -45,7 +46,7 @@ export async function runClusterSuite(root: string, files: string[]): Promise<nu
     console.log(setup.all);
     if (setup.exitCode !== 0) return 1;
     console.log(`running ${files.length} test files against the cluster ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})`);
-    const result = await execa(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', reject: false, env, extendEnv: false });
+    const result = await execa(process.execPath, [...nodeTestArgs, ...files], { stdio: 'inherit', reject: false, env, extendEnv: false });
     return result.exitCode ?? 1;
   } finally {
     // Deleting a namespace is a background job of the server's; the run does not wait for it.
