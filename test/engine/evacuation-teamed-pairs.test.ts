@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { evacuationReport } from '../../src/client/evacuation-result.js';
 import { migrationReport } from '../../src/client/migration-result.js';
+import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import { opTrail } from '../support/assertions.js';
 import { ModelEnv, type ModelHostSpec } from '../support/model-env.js';
 import { policyFile } from '../support/policies.js';
@@ -113,6 +114,31 @@ void describe('evacuating VMs with several teamed pairs (real Temporal, model hy
         assert.equal(report.vms[0]?.destination, 'hostC');
         assert.ok(stolen);
         assert.equal(vfsHeld(env, 'hostC')['two-3'], 2);
+      },
+    ));
+
+  void it('a two-pair VM that fails gives both VFs back: the one-pair VMs behind it take them', () =>
+    withEnv(
+      [
+        { name: 'hostA', vfs: 4, vms: [{ name: 'two-4', memoryMiB: 1024, pairs: 2 }, { name: 'one-4', memoryMiB: 2048 }, { name: 'one-5', memoryMiB: 3072 }] },
+        { name: 'hostB', vfs: 2 },
+      ],
+      async (env) => {
+        env.fleet.injectFault({ host: 'hostA', op: 'detachInterface', mode: 'fail', vm: 'two-4', error: (h) => new InvalidOperationError('injected: two-4 refuses to unplug', h) });
+        const report = await evacuationReport((await env.evacuate('hostA', { policyFile: await policyFile({ maxOutgoingPerSource: 1 }) })).handle);
+        assert.deepEqual(
+          report.vms.map((v) => [v.vm, v.state, v.destination]),
+          [
+            ['two-4', 'failed', 'hostB'],
+            ['one-4', 'migrated', 'hostB'],
+            ['one-5', 'migrated', 'hostB'],
+          ],
+        );
+        assert.equal(env.fleet.whereIs('two-4'), 'hostA');
+        assert.equal(vfsHeld(env, 'hostA')['two-4'], 2, 'compensated in place with both VFs');
+        const b = env.services.get('hostB')!.vfs;
+        assert.equal(await b.bookingOf('two-4'), null, 'nothing left booked for it');
+        assert.deepEqual([(await b.status()).free, (await b.status()).incoming], [0, 0]);
       },
     ));
 });
