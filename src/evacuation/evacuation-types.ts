@@ -24,6 +24,8 @@ export interface VmEntry {
   /** The plan chosen for it (a policy rule, or its shape) and why; absent in evacuations recorded before plans were chosen per VM. */
   plan?: string;
   planChoice?: string;
+  /** Its teamed pairs as the source described them: a plan that books VFs books one per pair on the destination. Absent in evacuations recorded before (one VF). */
+  pairs?: number;
 }
 
 export interface EvacuationRequest {

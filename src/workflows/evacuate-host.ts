@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { ClaimResult, EvacuationActivities, HostCapacity } from '../activities/evacuation-host-activities.js';
 import type { VmShapeAnswer } from '../activities/vm-shapes.js';
-import { chooseDestination, orderVms, type DestinationView } from '../evacuation/placement.js';
+import { afterRefusal, chooseDestination, orderVms, unplaceableReason, withBooking, withoutBooking, type DestinationView } from '../evacuation/placement.js';
 import {
   evacuationFailureType,
   type CarriedState,
@@ -42,6 +42,8 @@ const patches = {
   resolvePlanInRun: 'resolve-and-check-plan-in-run',
   /** Each VM's plan from the policy's rules or its shape (before: the policy's plan for every VM, a VF booked for each). */
   planPerVm: 'choose-plan-per-vm',
+  /** A VF per teamed pair booked on the destination (before: one per VM, and a two-pair VM's child failed to book its second). */
+  vfsPerPair: 'book-vf-per-teamed-pair',
 } as const;
 
 /**
@@ -174,6 +176,7 @@ class Evacuation {
       answers.push(...(await describeVmShapes(this.req.host, pending.slice(i, i + shapesPerCall).map((v) => v.vm), this.req.queuePrefix)));
     }
     const teamedPlan = this.resolvedPlan().name;
+    const countPairs = wf.patched(patches.vfsPerPair);
     for (const [i, entry] of pending.entries()) {
       const answer = answers[i];
       if (!answer?.ok) {
@@ -181,7 +184,8 @@ class Evacuation {
         continue;
       }
       const choice = choosePlan(answer.shape, this.req.policy.planRules, teamedPlan);
-      Object.assign(entry, { plan: choice.plan, planChoice: choice.reason });
+      // Every standby, with its VF plugged or not: the child books one VF for each (reserveVf).
+      Object.assign(entry, { plan: choice.plan, planChoice: choice.reason, ...(countPairs ? { pairs: answer.shape.standbys } : {}) });
     }
     await this.resolvePlans();
   }
@@ -202,9 +206,13 @@ class Evacuation {
     return plan;
   }
 
-  /** VFs `entry` takes on its destination: none when its plan attaches none. */
-  private vfsOf(entry: VmEntry): 0 | 1 {
-    return entry.plan === undefined || planBooksVf(this.planOf(entry)) ? 1 : 0;
+  /**
+   * VFs `entry` takes on its destination: one per teamed pair, none when its plan attaches none. At least one
+   * for a plan that books (a VF without a standby: its preflight says what to fix); one for an entry recorded
+   * before pairs were counted.
+   */
+  private vfsOf(entry: VmEntry): number {
+    return entry.plan === undefined || planBooksVf(this.planOf(entry)) ? Math.max(1, entry.pairs ?? 1) : 0;
   }
 
   /** Asks every candidate for its room; one whose worker does not answer promptly is reported and left out. */
@@ -260,21 +268,18 @@ class Evacuation {
       const host = chooseDestination({ ...entry, vfs }, [...this.views.values()], placement, maxIncomingPerDestination, tried);
       if (!host) return null;
       tried.add(host);
-      const view = this.views.get(host)!;
       const claim = await this.claim(host, entry, vfs);
+      // A host that did not answer was dropped from the views meanwhile (see claim).
+      const view = this.views.get(host);
       if (claim.ok) {
-        view.freeVfs -= vfs;
-        view.freeMemoryMiB -= entry.memoryMiB;
-        view.incoming += 1;
-        view.placed += 1;
+        if (view) this.views.set(host, withBooking(view, { ...entry, vfs }));
         return host;
       }
-      if (claim.type === 'NoFreeVf') view.freeVfs = 0;
-      if (claim.type === 'InsufficientMemory') view.freeMemoryMiB = Math.min(view.freeMemoryMiB, entry.memoryMiB - 1);
+      if (view) this.views.set(host, afterRefusal(view, { ...entry, vfs }, claim.type));
     }
   }
 
-  private async claim(host: string, entry: VmEntry, vfs: 0 | 1): Promise<ClaimResult> {
+  private async claim(host: string, entry: VmEntry, vfs: number): Promise<ClaimResult> {
     try {
       return await this.onHost(host, timeouts.booking, timeouts.capacityPickUp).claimIncoming({
         vm: entry.vm,
@@ -282,7 +287,7 @@ class Evacuation {
         owner: this.id,
         maxIncoming: this.req.policy.maxIncomingPerDestination,
         // Sent only when it differs from what every evacuation asked before plans were chosen per VM.
-        ...(vfs === 0 ? { vfs } : {}),
+        ...(vfs !== 1 ? { vfs } : {}),
       });
     } catch (err) {
       this.views.delete(host);
@@ -341,10 +346,7 @@ class Evacuation {
   /** The VM did not arrive: its booking there was released (by the child's compensation or by us). */
   private unbook(destination: string, entry: VmEntry): void {
     const view = this.views.get(destination);
-    if (!view) return;
-    view.freeVfs += this.vfsOf(entry);
-    view.freeMemoryMiB += entry.memoryMiB;
-    view.placed -= 1;
+    if (view) this.views.set(destination, withoutBooking(view, { ...entry, vfs: this.vfsOf(entry) }));
   }
 
   private settle(entry: VmEntry, state: VmEvacuationState, message: string, durationMs: number): void {
@@ -369,7 +371,7 @@ class Evacuation {
       return false;
     }
     for (const e of this.waiting()) {
-      Object.assign(e, { state: 'unplaceable', message: this.vfsOf(e) ? 'no destination has a free VF and enough memory for it' : 'no destination has enough memory for it' });
+      Object.assign(e, { state: 'unplaceable', message: unplaceableReason({ ...e, vfs: this.vfsOf(e) }) });
     }
     return true;
   }

@@ -13,6 +13,8 @@ import { hostNameSchema, queuePrefixSchema, vmNameSchema } from './migration-req
 
 const vmStates = ['pending', 'waiting', 'migrating', 'migrated', 'degraded', 'failed', 'cancelled', 'skipped', 'unplaceable'] as const;
 const note = z.string().max(4096);
+/** Teamed pairs a carried VM may have: far above the PCI slots a guest gets, low enough to stay a count. */
+const maxPairs = 1024;
 
 const vmEntrySchema = z.strictObject({
   vm: vmNameSchema,
@@ -24,6 +26,7 @@ const vmEntrySchema = z.strictObject({
   message: note.optional(),
   plan: planNameSchema.optional(),
   planChoice: note.optional(),
+  pairs: z.int().min(0).max(maxPairs).optional(),
 });
 
 const unavailableSchema = z.strictObject({ host: hostNameSchema, reason: note });

@@ -102,6 +102,7 @@ const vmEntry = z.strictObject({
   message: z.string().optional(),
   plan: z.string().optional().meta({ description: 'the plan chosen for it (policy rule or its shape)' }),
   planChoice: z.string().optional().meta({ description: 'why, e.g. "no VF -> plain-live-migration"' }),
+  pairs: z.number().optional().meta({ description: 'its teamed pairs: a plan with a VF books one per pair on the destination' }),
 });
 const evacuationOutcomes = ['completed', 'incomplete', 'stopped', 'cancelled'] as const;
 
