@@ -69,11 +69,11 @@ export function testbedCells(plan: ResolvedPlan, filters: string[] = []): Matrix
   return filters.length ? cells.filter((c) => filters.some((f) => c.id.includes(f))) : cells;
 }
 
-/** Which side of the pivot a cell hits: before it, while it runs, or after it (the VM has moved). */
-export function cellPhase(plan: ResolvedPlan, cell: MatrixCell): 'before' | 'during' | 'after' {
-  const steps = flattenSteps(plan.steps);
-  const pivotAt = steps.findIndex((s) => s.pivot);
-  const at = steps.findIndex((s) => s.id === cell.at.step);
-  if (at < pivotAt || (at === pivotAt && cell.at.point === 'before')) return 'before';
-  return at === pivotAt && cell.at.point === 'during' ? 'during' : 'after';
+/** The points the cells hit, in the plan's order (before, during, after within a step): a table's rows. */
+export function cellPoints(plan: ResolvedPlan, cells: MatrixCell[]): string[] {
+  const order = flattenSteps(plan.steps).map((s) => s.id);
+  const points = ['before', 'during', 'after'];
+  const rank = (c: MatrixCell): number => order.indexOf(c.at.step) * points.length + points.indexOf(c.at.point);
+  const sorted = [...cells].sort((a, b) => rank(a) - rank(b));
+  return [...new Set(sorted.map((c) => `${c.at.point} ${c.at.step}`))];
 }
