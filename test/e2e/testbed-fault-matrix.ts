@@ -40,8 +40,6 @@ export class TestbedFaultMatrix {
   private readonly hostWorkers = new Map<TestbedHost, Child>();
   /** libvirtds this matrix stopped and has not started again: stop() starts them whatever happened. */
   private readonly stopped = new Set<TestbedHost>();
-  /** Hosts whose worker this cell killed on purpose (its exit is no finding). */
-  private readonly killed = new Set<TestbedHost>();
   private cells = 0;
 
   private constructor(
@@ -111,7 +109,7 @@ export class TestbedFaultMatrix {
     } finally {
       fired.cancel();
       for (const host of [...this.stopped]) await this.startLibvirt(host).catch((err: unknown) => notes.push(`could not start ${host}'s libvirtd again: ${String(err)}`));
-      for (const [host, child] of this.hostWorkers) if (exited(child) && !this.killed.has(host)) notes.push(`${host}'s worker exited on its own (${child.proc.exitCode})`);
+      for (const [host, child] of this.hostWorkers) if (exited(child)) notes.push(`${host}'s worker exited on its own (${child.proc.exitCode})`);
     }
     // The run may end between two looks at the fired log: the log has the last word.
     if (cell.at.point !== 'during') reached ||= (await readFile(path.join(faultDir, firedLogName), 'utf8').catch(() => '')).length > 0;
@@ -137,7 +135,6 @@ export class TestbedFaultMatrix {
         if (cell.at.point === 'during') await execa('virsh', ['-c', hostUri(hosts.source), 'domjobabort', this.vm], { env: { LC_ALL: 'C' }, timeout: 30_000 });
         return;
       case 'host-worker-killed':
-        this.killed.add(on);
         await killChild(this.hostWorkers.get(on) ?? null);
         await release();
         await this.startHostWorker(on, faultDir);
@@ -202,7 +199,6 @@ export class TestbedFaultMatrix {
   }
 
   private async startHostWorkers(faultDir: string): Promise<void> {
-    this.killed.clear();
     await Promise.all((['hostA', 'hostB'] as const).map((h) => this.startHostWorker(h, faultDir)));
   }
 
