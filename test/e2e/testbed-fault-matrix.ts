@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { queryProgress } from '../../src/client/migration-result.js';
 import { repairReport } from '../../src/client/repair-result.js';
 import { startRepair } from '../../src/client/start-repair.js';
+import { InputError } from '../../src/errors.js';
 import { brokenInvariants } from '../../src/invariants/check-invariants.js';
 import { hostsToRead } from '../../src/invariants/hosts-from-config.js';
 import { readFleetSnapshot, readRunSnapshot } from '../../src/invariants/read-snapshot.js';
@@ -19,6 +20,7 @@ import type { MatrixCell } from '../support/fault-cells.js';
 import { cellLine, firedAt, matrixPlan, noRun, outcomeOf, restartMs, runDeadlineMs, unreachableMs, writeFaults, type CellResult } from '../support/fault-matrix.js';
 import { exited, killChild, MatrixTemporal, sleep, spawnWorker, type Child } from '../support/matrix-temporal.js';
 import type { LoadedPlan } from '../support/plans.js';
+import { waitFor } from '../support/wait.js';
 import { bootGuest, guestTeamed } from './support.js';
 
 const hostWorkerScript = path.join(import.meta.dirname, 'testbed-host-worker.js');
@@ -188,7 +190,17 @@ export class TestbedFaultMatrix {
         return problems;
       }
       const opts = { vm: this.vm, host: where, namespace: this.temporal.namespace, queuePrefix: this.temporal.queuePrefix };
-      const report = await repairReport((await startRepair(this.temporal.client, opts)).handle);
+      // Workers restarted (or a server restarted) a moment ago may not have polled yet.
+      const repair = await waitFor(
+        'the repair started (the server sees the host workers)',
+        () =>
+          startRepair(this.temporal.client, opts).catch((err: unknown) => {
+            if (err instanceof InputError && err.message.includes('no worker is polling')) return undefined;
+            throw err;
+          }),
+        60_000,
+      );
+      const report = await repairReport(repair.handle);
       if (report.outcome !== 'repaired' && report.outcome !== 'healthy') problems.push(`restoring the testbed: repair of ${this.vm} on ${where} ended ${report.outcome}: ${report.message}`);
       // From the start of the log: a guest whose teaming never changed in this cell is teamed already.
       await guestTeamed(this.vm, 0, 60_000);
