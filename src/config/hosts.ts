@@ -75,3 +75,13 @@ export async function loadHostConfig(file: string, name: string): Promise<HostCo
   if (!host) throw new InputError(`${file} has no host named "${name}" (it has: ${names.join(', ')})`);
   return { ...host, stateDir: path.resolve(path.dirname(file), host.stateDir) };
 }
+
+/** The host's VF ledger: one file in its state directory, which its worker holds (and locks) while it runs. */
+export function ledgerPath(host: Pick<HostConfig, 'stateDir'>): string {
+  return path.join(host.stateDir, 'vf-ledger.json');
+}
+
+/** An emulated pool's primaries are NICs modelled on the standby; every other pool's are VFs (hostdev). */
+export function primaryModeOf(host: Pick<HostConfig, 'vfs'>): 'emulated' | 'hostdev' {
+  return host.vfs.provider === 'emulated' ? 'emulated' : 'hostdev';
+}

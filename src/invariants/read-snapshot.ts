@@ -6,7 +6,7 @@ import { VmNotFoundError } from '../hypervisor/errors.js';
 import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import type { VfLedger } from '../vf/ledger.js';
 import type { MigrationReport } from '../workflows/migration-types.js';
-import type { HostSnapshot, RunSnapshot } from './fleet-snapshot.js';
+import type { FleetSnapshot, HostSnapshot, RunSnapshot } from './fleet-snapshot.js';
 
 export interface HostToRead {
   name: string;
@@ -15,6 +15,11 @@ export interface HostToRead {
   /** Read only: a ledger is read without its lock (a FileLedger reads a whole, renamed-in file). */
   ledger: Pick<VfLedger, 'read'>;
   primaryMode: PrimaryMode;
+}
+
+/** What the checker judges: every host a run of `vm` touched, read side by side, and those runs. */
+export async function readFleetSnapshot(vm: string, hosts: HostToRead[], runs: RunSnapshot[]): Promise<FleetSnapshot> {
+  return { vm, hosts: await Promise.all(hosts.map((h) => readHostSnapshot(h, vm))), runs };
 }
 
 /** One host's side of the snapshot: what it says of `vm`, who holds its VFs, and its ledger. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { HostServices } from '../activities/host-services.js';
-import { loadHostConfig, type HostConfig } from '../config/hosts.js';
+import { ledgerPath, loadHostConfig, primaryModeOf, type HostConfig } from '../config/hosts.js';
 import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import { runVirsh } from '../hypervisor/virsh-command.js';
 import { VirshHypervisor } from '../hypervisor/virsh.js';
@@ -19,13 +19,13 @@ import { hostLogger } from './host-logger.js';
  */
 export async function hostServicesFromConfig(file: string, name: string, wrap: (h: Hypervisor) => Hypervisor = (h) => h): Promise<HostServices> {
   const config = await loadHostConfig(file, name);
-  const primaryMode = config.vfs.provider === 'emulated' ? 'emulated' : 'hostdev';
+  const primaryMode = primaryModeOf(config);
   const hypervisor = wrap(new VirshHypervisor({ hostName: name, uri: config.libvirtUri, primaryMode, log: hostLogger }));
   return {
     name,
     migrationUri: config.migrationUri,
     hypervisor,
-    vfs: new VfPool(name, vfProvider(config), new FileLedger(path.join(config.stateDir, 'vf-ledger.json'), rebuildCommand(name, path.resolve(file))), hypervisor, hostLogger),
+    vfs: new VfPool(name, vfProvider(config), new FileLedger(ledgerPath(config), rebuildCommand(name, path.resolve(file))), hypervisor, hostLogger),
     network: config.network ? new IpHostNetwork({ vfMac: config.network.clearVfMac, fdbDevice: config.network.fdbDevice, hostName: name }) : noHostNetwork,
     primaryMode,
     progressSignalMs: parseDuration(config.progressEvery) ?? 2000,

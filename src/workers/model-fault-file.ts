@@ -31,9 +31,11 @@ export const firedLogName = 'faults-fired.log';
  * Faults a model fleet's worker reads from its state directory, at step boundaries: what the in-process
  * ModelFleet.injectFault does for tests that hold the fleet, for a matrix that runs the fleet as a real
  * `vfmigrate worker --model` process it can kill. The file is read at every activity, so the matrix
- * changes faults while the worker runs. Model fleets only: a real host worker never reads one.
+ * changes faults while the worker runs. Model fleets only: a real host worker never reads one (the testbed
+ * matrix's test-only host worker, test/e2e/testbed-host-worker.ts, reads one for fail and pause, and stops
+ * libvirtd itself where a model host goes down).
  */
-export function modelFaultInterceptors(fleet: ModelFleet, dir: string): ActivityInterceptorsFactory[] {
+export function modelFaultInterceptors(fleet: Pick<ModelFleet, 'setHostDown'>, dir: string): ActivityInterceptorsFactory[] {
   const once = new Set<string>();
   const faultsFile = path.join(dir, faultFileName);
   const fire = async (fault: ModelFaultDirective, attempt: number): Promise<void> => {

@@ -9,57 +9,18 @@ import { execa } from 'execa';
 import { followMigration, migrationReport, queryProgress } from '../../src/client/migration-result.js';
 import { startMigration, type StartMigrationOptions } from '../../src/client/start-migration.js';
 import { findTeamingPair } from '../../src/domain/teaming.js';
-import { VmNotFoundError } from '../../src/hypervisor/errors.js';
-import type { Hypervisor, VmDescription } from '../../src/hypervisor/hypervisor.js';
 import { measureMigration } from '../../src/testbed/measured-migration.js';
-import { readProbeLog, topologyAt } from '../../src/testbed/probe-log.js';
-import { guestHost, hostUri, removeGuest, serialLogPath, startGuest, startHost, stopHost, testbedUp, waitForProbeReady, type TestbedHost } from '../../src/testbed/testbed.js';
+import { readProbeLog } from '../../src/testbed/probe-log.js';
+import { guestHost, hostUri, removeGuest, serialLogPath, startHost, testbedUp, type TestbedHost } from '../../src/testbed/testbed.js';
 import type { TestbedWorkers } from '../../src/testbed/testbed-workers.js';
 import { planWith } from '../support/plans.js';
 import { testTemporal, type TestTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
-import { libvirt, startWorkers } from './support.js';
+import { assertGuestTeamed, assertSettledOn, bootGuest, libvirt, startWorkers, stopLibvirtBefore, unshadow } from './support.js';
 
 const VM = `e2e-${process.pid}`;
 /** A slower migration (a 20 MiB/s cap: ~4-5 s for the guest) leaves time to act while it runs. */
 const throttled = { migrate: { with: { bandwidthMiBps: 20 }, timeout: { startToClose: '10m', heartbeat: '5s' }, retry: { maximumAttempts: 3, initialInterval: '500ms' } } };
-
-async function where(vm: string): Promise<TestbedHost | null> {
-  return guestHost(vm);
-}
-
-async function describe_(host: TestbedHost, vm = VM): Promise<VmDescription> {
-  return libvirt(host).describeVm(vm);
-}
-
-/** The VM is where the run says, with its primary attached, the standby down, and nothing left on the other host. */
-async function assertSettledOn(host: TestbedHost, other: TestbedHost): Promise<void> {
-  assert.equal(await where(VM), host);
-  await assert.rejects(libvirt(other).describeVm(VM), VmNotFoundError, `${VM} must no longer be defined on ${other}`);
-  const pair = findTeamingPair(await describe_(host), 'emulated');
-  assert.equal(pair?.primary?.alias, 'ua-primary0', 'the primary is attached');
-  assert.equal(pair?.standby.link, 'down', 'the standby link is down again');
-}
-
-/**
- * The guest still has its failover master with the same address and both slaves, and once the new
- * primary's link is up (seconds after the attach) its probe gets replies again.
- */
-async function assertGuestTeamed(address: string, fromOffset: number): Promise<void> {
-  const settled = await waitFor(
-    'the guest teamed again, its probe answered',
-    async () => {
-      const chunk = await readProbeLog(serialLogPath(VM), fromOffset);
-      const now = topologyAt(chunk.topology);
-      const after = now && chunk.reports.filter((r) => r.t > now.t + 500);
-      return now?.primary?.operstate === 'up' && after?.some((r) => r.recv > 0) ? now : undefined;
-    },
-    20_000,
-  );
-  assert.equal(settled.master, 'eth0');
-  assert.equal(settled.addr, address, 'the failover master kept its address');
-  assert.ok(settled.standby && settled.primary, `both slaves present: ${JSON.stringify(settled)}`);
-}
 
 void describe('live migration on two real libvirt hosts', () => {
   let temporal: TestTemporal;
@@ -78,8 +39,7 @@ void describe('live migration on two real libvirt hosts', () => {
     await testbedUp();
     temporal = await testTemporal();
     workers = await startWorkers(temporal);
-    await startGuest(VM, { host: 'hostA' });
-    address = (await waitForProbeReady(VM, 120_000)).addr;
+    address = await bootGuest(VM);
   });
   after(async () => {
     await workers?.stop();
@@ -93,7 +53,7 @@ void describe('live migration on two real libvirt hosts', () => {
       workers.calls.length = 0;
       const measured = await measureMigration(temporal.client, opts(from, to), workers.calls);
       assert.equal(measured.report.outcome, 'migrated', measured.report.message);
-      await assertSettledOn(to, from);
+      await assertSettledOn(VM, to, from);
       // The testbed's e1000e would silently migrate along: prove it was unplugged before the migration began.
       const detach = workers.calls.find((c) => c.host === from && c.op === 'detachInterface');
       const migrate = workers.calls.find((c) => c.host === from && c.op === 'migrate');
@@ -102,12 +62,12 @@ void describe('live migration on two real libvirt hosts', () => {
       assert.ok(left, 'the guest saw its primary leave');
       assert.ok(measured.guest.vfReturn, 'and a primary come back');
       assert.ok(measured.report.downtimeMs !== null && measured.report.downtimeMs < 2000, `libvirt downtime ${measured.report.downtimeMs} ms`);
-      await assertGuestTeamed(address, offset);
+      await assertGuestTeamed(VM, address, offset);
     }
   });
 
   void it('a destination libvirtd that dies before migrate: rolled back, the VM keeps running on the source with its primary', async () => {
-    assert.equal(await where(VM), 'hostA');
+    assert.equal(await guestHost(VM), 'hostA');
     // Stopped as the source starts its unplug: after the destination's checks and booking, before migrate.
     stopLibvirtBefore(workers, 'hostA', 'detachInterface', 'hostB');
     try {
@@ -120,7 +80,7 @@ void describe('live migration on two real libvirt hosts', () => {
       unshadow(workers, 'hostA', 'detachInterface');
       await startHost('hostB');
     }
-    await assertSettledOn('hostA', 'hostB');
+    await assertSettledOn(VM, 'hostA', 'hostB');
   });
 
   void it('a migration aborted mid-way (domjobabort from outside): compensated, VM back to normal on the source', async () => {
@@ -131,8 +91,8 @@ void describe('live migration on two real libvirt hosts', () => {
     const report = await migrationReport(run.handle);
     assert.equal(report.outcome, 'rolled-back', report.message);
     assert.equal(report.failedStep?.error.type, 'MigrationAborted');
-    await assertSettledOn('hostA', 'hostB');
-    await assertGuestTeamed(address, offset);
+    await assertSettledOn(VM, 'hostA', 'hostB');
+    await assertGuestTeamed(VM, address, offset);
   });
 
   void it('cancel during migrate aborts the job, then compensates: the VM is back to normal on the source', async () => {
@@ -142,7 +102,7 @@ void describe('live migration on two real libvirt hosts', () => {
     const report = await migrationReport(run.handle);
     assert.equal(report.outcome, 'cancelled', report.message);
     assert.equal(await libvirt('hostA').migrationJob(VM), null, 'no migration job left');
-    await assertSettledOn('hostA', 'hostB');
+    await assertSettledOn(VM, 'hostA', 'hostB');
   });
 
   void it('the VF attach failing on the destination after the pivot: retried forward, then DEGRADED with the VM on its standby', async () => {
@@ -160,17 +120,17 @@ void describe('live migration on two real libvirt hosts', () => {
       unshadow(workers, 'hostB', 'attachPrimary');
       await startHost('hostB');
     }
-    assert.equal(await where(VM), 'hostB');
-    const pair = findTeamingPair(await describe_('hostB'), 'emulated');
+    assert.equal(await guestHost(VM), 'hostB');
+    const pair = findTeamingPair(await libvirt('hostB').describeVm(VM), 'emulated');
     assert.equal(pair?.primary, null, 'no primary on the destination');
     assert.equal(pair?.standby.link, 'up', 'the standby stays up: it carries the traffic');
     const chunk = await readProbeLog(serialLogPath(VM), offset);
     assert.ok(chunk.reports.slice(-2).every((r) => r.recv > 0), 'the guest is still on the network, over its standby');
     // Put it back to normal for the next test: a migration back with the default plan.
     const back = await migrationReport((await startMigration(temporal.client, opts('hostB', 'hostA'))).handle);
-    await assertGuestTeamed(address, offset);
+    await assertGuestTeamed(VM, address, offset);
     assert.equal(back.outcome, 'migrated', back.message);
-    await assertSettledOn('hostA', 'hostB');
+    await assertSettledOn(VM, 'hostA', 'hostB');
   });
 
   void it('the source worker killed during migrate and restarted: the run completes, one job, one attach', async () => {
@@ -185,33 +145,12 @@ void describe('live migration on two real libvirt hosts', () => {
     assert.equal(report.outcome, 'migrated', report.message);
     const attaches = workers.calls.filter((c) => c.host === 'hostB' && c.op === 'attachPrimary');
     assert.equal(attaches.filter((c) => !c.failed).length, 1, `attached once: ${JSON.stringify(attaches)}; ${JSON.stringify(report.steps)}`);
-    const primaries = (await describe_('hostB')).interfaces.filter((i) => i.model === 'e1000e');
+    const primaries = (await libvirt('hostB').describeVm(VM)).interfaces.filter((i) => i.model === 'e1000e');
     assert.equal(primaries.length, 1, 'exactly one primary on the destination');
-    await assertSettledOn('hostB', 'hostA');
+    await assertSettledOn(VM, 'hostB', 'hostA');
     // A VF hot-plugged a moment ago must settle in the guest before it can be unplugged again.
-    await assertGuestTeamed(address, offset);
+    await assertGuestTeamed(VM, address, offset);
     const back = await migrationReport((await startMigration(temporal.client, opts('hostB', 'hostA'))).handle);
     assert.equal(back.outcome, 'migrated', back.message);
   });
 });
-
-/**
- * Shadows `op` of `host`'s worker with one that first stops `stopped`'s libvirtd (once), then calls the
- * real `op`: the fault lands at an exact step, and the failure that follows is libvirt's own.
- */
-function stopLibvirtBefore(workers: TestbedWorkers, host: TestbedHost, op: 'attachPrimary' | 'detachInterface', stopped: TestbedHost): void {
-  const hv = workers.hypervisorOf(host);
-  const real = (hv[op] as (...args: unknown[]) => Promise<void>).bind(hv);
-  let done = false;
-  (hv as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
-    if (!done) {
-      done = true;
-      await stopHost(stopped);
-    }
-    return real(...args);
-  };
-}
-
-function unshadow(workers: TestbedWorkers, host: TestbedHost, op: keyof Hypervisor): void {
-  delete (workers.hypervisorOf(host) as Partial<Hypervisor>)[op];
-}

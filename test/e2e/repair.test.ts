@@ -11,61 +11,16 @@ import { repairReport, vmsToRepair } from '../../src/client/repair-result.js';
 import { startMigration, type StartMigrationOptions } from '../../src/client/start-migration.js';
 import { startRepair, type StartRepairOptions } from '../../src/client/start-repair.js';
 import { findTeamingPair } from '../../src/domain/teaming.js';
-import { VmNotFoundError } from '../../src/hypervisor/errors.js';
-import type { Hypervisor } from '../../src/hypervisor/hypervisor.js';
-import { readProbeLog, topologyAt } from '../../src/testbed/probe-log.js';
-import { guestHost, removeGuest, serialLogPath, startGuest, startHost, stopHost, testbedUp, waitForProbeReady, type TestbedHost } from '../../src/testbed/testbed.js';
+import { readProbeLog } from '../../src/testbed/probe-log.js';
+import { removeGuest, serialLogPath, startHost, testbedUp, type TestbedHost } from '../../src/testbed/testbed.js';
 import type { TestbedWorkers } from '../../src/testbed/testbed-workers.js';
 import { planWith } from '../support/plans.js';
 import { testTemporal, type TestTemporal } from '../support/temporal.js';
 import { waitFor } from '../support/wait.js';
-import { libvirt, startWorkers } from './support.js';
+import { assertGuestTeamed, assertSettledOn, bootGuest, libvirt, startWorkers, stopLibvirtBefore, unshadow } from './support.js';
 
 const VM = `e2e-repair-${process.pid}`;
 const mutating = ['setLinkState', 'attachPrimary', 'detachInterface', 'migrate'];
-
-/** The VM on `host` with its primary attached and its standby down, and nothing left of it on `other`. */
-async function assertSettledOn(host: TestbedHost, other: TestbedHost): Promise<void> {
-  assert.equal(await guestHost(VM), host);
-  await assert.rejects(libvirt(other).describeVm(VM), VmNotFoundError, `${VM} must not be defined on ${other}`);
-  const pair = findTeamingPair(await libvirt(host).describeVm(VM), 'emulated');
-  assert.equal(pair?.primary?.alias, 'ua-primary0', 'the primary is attached');
-  assert.equal(pair?.standby.link, 'down', 'the standby link is down');
-}
-
-/** The guest's failover master kept its address, has both slaves, and its probe is answered once the primary is up. */
-async function assertGuestTeamed(address: string, fromOffset: number): Promise<void> {
-  const settled = await waitFor(
-    'the guest teamed again, its probe answered',
-    async () => {
-      const chunk = await readProbeLog(serialLogPath(VM), fromOffset);
-      const now = topologyAt(chunk.topology);
-      const later = now && chunk.reports.filter((r) => r.t > now.t + 500);
-      return now?.primary?.operstate === 'up' && later?.some((r) => r.recv > 0) ? now : undefined;
-    },
-    20_000,
-  );
-  assert.equal(settled.addr, address, 'the failover master kept its address');
-  assert.ok(settled.standby && settled.primary, `both slaves present: ${JSON.stringify(settled)}`);
-}
-
-/** Stops `stopped`'s libvirtd just before `host`'s worker first calls `op`: a real fault at that point. */
-function stopLibvirtBefore(workers: TestbedWorkers, host: TestbedHost, op: 'attachPrimary', stopped: TestbedHost): void {
-  const hv = workers.hypervisorOf(host);
-  const real = (hv[op] as (...args: unknown[]) => Promise<void>).bind(hv);
-  let done = false;
-  (hv as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
-    if (!done) {
-      done = true;
-      await stopHost(stopped);
-    }
-    return real(...args);
-  };
-}
-
-function unshadow(workers: TestbedWorkers, host: TestbedHost, op: keyof Hypervisor): void {
-  delete (workers.hypervisorOf(host) as Partial<Hypervisor>)[op];
-}
 
 void describe('repair on two real libvirt hosts', () => {
   let temporal: TestTemporal;
@@ -85,8 +40,7 @@ void describe('repair on two real libvirt hosts', () => {
     await testbedUp();
     temporal = await testTemporal();
     workers = await startWorkers(temporal);
-    await startGuest(VM, { host: 'hostA' });
-    address = (await waitForProbeReady(VM, 120_000)).addr;
+    address = await bootGuest(VM);
   });
   after(async () => {
     await workers?.stop();
@@ -127,8 +81,8 @@ void describe('repair on two real libvirt hosts', () => {
     assert.deepEqual([run.host, run.formerHost], ['hostB', 'hostA'], "the last migration's report says where it is");
     const report = await repairReport(run.handle);
     assert.equal(report.outcome, 'repaired', report.message);
-    await assertSettledOn('hostB', 'hostA');
-    await assertGuestTeamed(address, offset);
+    await assertSettledOn(VM, 'hostB', 'hostA');
+    await assertGuestTeamed(VM, address, offset);
     assert.equal((await vmsToRepair(temporal.client, { host: 'hostB', namespace: temporal.namespace, queuePrefix: workers.queuePrefix })).candidates.length, 0);
 
     const again = await repairReport((await startRepair(temporal.client, repairOpts())).handle);
@@ -142,6 +96,6 @@ void describe('repair on two real libvirt hosts', () => {
     assert.ok(refused instanceof VmBusyError, String(refused));
     const report = await migrationReport(migration.handle);
     assert.equal(report.outcome, 'migrated', report.message);
-    await assertSettledOn('hostA', 'hostB');
+    await assertSettledOn(VM, 'hostA', 'hostB');
   });
 });

@@ -1,37 +1,28 @@
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { execa, type ResultPromise } from 'execa';
-import { startMigration } from '../../src/client/start-migration.js';
-import { loadTemporalDevConfig } from '../../src/config/temporal-dev.js';
-import { InputError } from '../../src/errors.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ModelFleet } from '../../src/hypervisor/model.js';
 import { loadModelFleetState } from '../../src/hypervisor/model-state-file.js';
 import { brokenInvariants } from '../../src/invariants/check-invariants.js';
 import type { RunSnapshot } from '../../src/invariants/fleet-snapshot.js';
-import { readHostSnapshot, readRunSnapshot } from '../../src/invariants/read-snapshot.js';
+import { readFleetSnapshot, readRunSnapshot } from '../../src/invariants/read-snapshot.js';
 import { resolvedPlanHash } from '../../src/plan/resolve.js';
 import type { ResolvedCall, ResolvedStep } from '../../src/plan/resolved.js';
-import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import type { TemporalDevConfig } from '../../src/temporal/dev-server-config.js';
 import { FileLedger } from '../../src/vf/ledger.js';
 import { faultFileName, firedLogName, type ModelFaultDirective } from '../../src/workers/model-fault-file.js';
 import { modelStatePaths } from '../../src/workers/model-fleet-hosts.js';
 import type { migrateVm } from '../../src/workflows/migrate-vm.js';
 import type { MatrixCell } from './fault-cells.js';
+import { exited, killChild, MatrixTemporal, sleep, spawnWorker, vfmigrateBin, type Child } from './matrix-temporal.js';
 import { shippedPlan, type LoadedPlan } from './plans.js';
-import { waitFor } from './wait.js';
-
-const checkout = path.resolve(import.meta.dirname, '../../..');
-const bin = path.join(checkout, 'bin/vfmigrate.js');
 
 /** A libvirtd restart: the host is gone for less than a step's retries last. */
-const restartMs = 2_000;
+export const restartMs = 2_000;
 /** Longer than any step's retries with matrixPlan's timings (10 attempts, 1 s apart at most). */
-const unreachableMs = 60_000;
+export const unreachableMs = 60_000;
 /** A run that has not ended by then is stuck: a broken invariant of its own. */
-const runDeadlineMs = 150_000;
+export const runDeadlineMs = 150_000;
 
 export interface CellResult {
   cell: MatrixCell;
@@ -43,12 +34,6 @@ export interface CellResult {
   ms: number;
 }
 
-type Process = ResultPromise<{ reject: false; forceKillAfterDelay: false }>;
-/** Boxed: a subprocess is a promise, and an async function would await it instead of returning it. */
-interface Child {
-  proc: Process;
-}
-
 /**
  * The fault matrix on the model, with real processes: a file-backed Temporal dev server, a control worker
  * and, per cell, a model fleet worker (`vfmigrate worker --model`, its state on disk), so a fault can
@@ -57,16 +42,10 @@ interface Child {
  * kill would hit every run in flight.
  */
 export class FaultMatrix {
-  private server!: DevServer;
-  private serverConfig!: TemporalDevConfig;
-  private connection!: Connection;
-  private client!: Client;
-  private control: Child | null = null;
+  private temporal!: MatrixTemporal;
   /** The running cell's fleet worker, so stop() leaves nothing behind when a run is interrupted. */
   private fleet: Child | null = null;
-  private readonly queuePrefix = `fm${Date.now().toString(36)}`;
   private cells = 0;
-  private serverStarts = 0;
 
   private constructor(
     readonly dir: string,
@@ -77,12 +56,7 @@ export class FaultMatrix {
   static async start(opts: { plan?: string; log?: (line: string) => void } = {}): Promise<FaultMatrix> {
     const dir = await mkdtemp(path.join(tmpdir(), 'vfm-matrix-'));
     const matrix = new FaultMatrix(dir, await matrixPlan(opts.plan ?? 'sriov-live-migration'), opts.log ?? (() => undefined));
-    const config = await loadTemporalDevConfig();
-    matrix.serverConfig = { ...config, sqlitePath: path.join(dir, 'temporal.sqlite'), grpcPort: await freePort(config.ip) };
-    await matrix.startServer();
-    matrix.connection = await Connection.connect({ address: matrix.server.address });
-    matrix.client = new Client({ connection: matrix.connection, namespace: matrix.server.namespace });
-    await matrix.startControl();
+    matrix.temporal = await MatrixTemporal.start(dir);
     return matrix;
   }
 
@@ -92,9 +66,7 @@ export class FaultMatrix {
 
   async stop(): Promise<void> {
     await killChild(this.fleet);
-    await killChild(this.control);
-    await this.connection?.close().catch(() => undefined);
-    await this.server?.stop();
+    await this.temporal?.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -123,7 +95,7 @@ export class FaultMatrix {
     );
     const directive = directiveFor(cell, { source, destination });
     await writeFaults(stateDir, [directive]);
-    if (!this.control || this.control.proc.exitCode !== null) await this.startControl();
+    await this.temporal.ensureControl();
     let fleet = await this.startFleet(fleetFile);
     const notes: string[] = [];
     let handle: WorkflowHandle<typeof migrateVm> | null = null;
@@ -132,11 +104,11 @@ export class FaultMatrix {
     const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
     try {
       phase('worker');
-      handle = await this.startRun(vm, source, destination);
+      handle = await this.temporal.startRun({ vm, from: source, to: destination, plan: this.plan });
       phase('started');
       // The deadline counts from the fault's end: a control worker restarting takes its own time (webpack).
       const deadline = { at: Date.now() + runDeadlineMs };
-      const ended = this.runEnded(handle, deadline);
+      const ended = this.temporal.runEnded(handle, deadline);
       const first = await Promise.race([fired.done.then(() => 'fired' as const), ended.then(() => 'ended' as const)]);
       if (first === 'fired' && directive.action === 'pause') {
         switch (cell.fault) {
@@ -146,14 +118,11 @@ export class FaultMatrix {
             fleet = await this.startFleet(fleetFile);
             break;
           case 'control-worker-killed':
-            await killChild(this.control);
-            await this.startControl();
+            await this.temporal.restartControl();
             await writeFaults(stateDir, []);
             break;
           case 'temporal-killed':
-            process.kill(this.server.pid, 'SIGKILL');
-            await this.server.stop();
-            await this.startServer();
+            await this.temporal.restartServer();
             await writeFaults(stateDir, []);
             break;
           default:
@@ -167,14 +136,14 @@ export class FaultMatrix {
       notes.push(`the cell could not run: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       fired.cancel();
-      if (fleet.proc.exitCode !== null) notes.push(`the fleet worker exited on its own (${fleet.proc.exitCode})`);
+      if (exited(fleet)) notes.push(`the fleet worker exited on its own (${fleet.proc.exitCode})`);
       await killChild(fleet);
     }
     const reached = (await readFile(path.join(stateDir, firedLogName), 'utf8').catch(() => '')).length > 0;
     const run = handle ? await readRunSnapshot(handle, { source, destination }).catch((err: unknown) => noRun(err, source, destination)) : noRun('not started', source, destination);
     const broken = [...notes, ...(await this.brokenAfter(vm, stateDir, [source, destination], run))];
     const result = { cell, outcome: outcomeOf(run), reached, broken, ms: Date.now() - started };
-    this.log(`${cell.id}: ${result.outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'} (${(result.ms / 1000).toFixed(1)} s: ${phases.join(', ')})`);
+    this.log(cellLine(result, phases));
     return result;
   }
 
@@ -183,61 +152,20 @@ export class FaultMatrix {
     const fleet = new ModelFleet();
     for (const h of hosts) fleet.addHost(h, { vfs: 2 });
     loadModelFleetState(fleet, modelStatePaths.fleet(stateDir));
-    const snapshots = await Promise.all(
-      hosts.map((h) => readHostSnapshot({ name: h, hypervisor: fleet.hypervisor(h), ledger: new FileLedger(modelStatePaths.ledger(stateDir, h)), primaryMode: 'hostdev' }, vm)),
-    );
-    return brokenInvariants({ vm, hosts: snapshots, runs: [run] });
-  }
-
-  private async startRun(vm: string, from: string, to: string): Promise<WorkflowHandle<typeof migrateVm>> {
-    const started = await waitFor(
-      'the run started (the server sees the workers)',
-      () =>
-        startMigration(this.client, { vm, from, to, plan: this.plan, namespace: this.server.namespace, queuePrefix: this.queuePrefix }).catch((err: unknown) => {
-          if (err instanceof InputError && err.message.includes('no worker is polling')) return undefined;
-          throw err;
-        }),
-      60_000,
-    );
-    return started.handle;
-  }
-
-  /** Resolves true once the run is closed, false at the deadline; a server that is down meanwhile is asked again. */
-  private async runEnded(handle: WorkflowHandle<typeof migrateVm>, deadline: { at: number }): Promise<boolean> {
-    while (Date.now() < deadline.at) {
-      const status = await handle.describe().then((d) => d.status.name, () => 'UNKNOWN');
-      if (status !== 'RUNNING' && status !== 'UNKNOWN') return true;
-      await sleep(250);
-    }
-    return false;
-  }
-
-  private async startServer(): Promise<void> {
-    const logFile = path.join(this.dir, `temporal-${++this.serverStarts}.log`);
-    // A killed server's port can take a moment to come free.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.server = await startDevServer(this.serverConfig, { headless: true, freePorts: false, logFile });
-        return;
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await sleep(1000);
-      }
-    }
-  }
-
-  private async startControl(): Promise<void> {
-    this.control = await spawnWorker(['worker', '--control'], this.env());
+    const toRead = hosts.map((h) => ({ name: h, hypervisor: fleet.hypervisor(h), ledger: new FileLedger(modelStatePaths.ledger(stateDir, h)), primaryMode: 'hostdev' as const }));
+    return brokenInvariants(await readFleetSnapshot(vm, toRead, [run]));
   }
 
   private async startFleet(fleetFile: string): Promise<Child> {
-    this.fleet = await spawnWorker(['worker', '--model', fleetFile], this.env());
+    this.fleet = await spawnWorker([vfmigrateBin, 'worker', '--model', fleetFile], this.temporal.env());
     return this.fleet;
   }
+}
 
-  private env(): Record<string, string> {
-    return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: this.server.namespace, VFMIGRATE_QUEUE_PREFIX: this.queuePrefix };
-  }
+/** One line per cell for the log: its outcome, what broke, and where its time went. */
+export function cellLine(result: CellResult, phases: string[]): string {
+  const { cell, outcome, reached, broken, ms } = result;
+  return `${cell.id}: ${outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'} (${(ms / 1000).toFixed(1)} s: ${phases.join(', ')})`;
 }
 
 /**
@@ -263,6 +191,7 @@ export async function matrixPlan(name: string): Promise<LoadedPlan> {
 }
 
 function directiveFor(cell: MatrixCell, hosts: { source: string; destination: string }): ModelFaultDirective {
+  if (cell.at.point === 'during') throw new Error(`${cell.id}: a model step has no during (its migration is a timer), only before and after`);
   const at = { step: cell.at.step, point: cell.at.point };
   switch (cell.fault) {
     case 'activity-fails':
@@ -280,14 +209,14 @@ function directiveFor(cell: MatrixCell, hosts: { source: string; destination: st
   }
 }
 
-async function writeFaults(stateDir: string, faults: ModelFaultDirective[]): Promise<void> {
+export async function writeFaults(stateDir: string, faults: ModelFaultDirective[]): Promise<void> {
   const file = path.join(stateDir, faultFileName);
   await writeFile(`${file}.tmp`, JSON.stringify({ faults }));
   await rename(`${file}.tmp`, file);
 }
 
 /** `done` resolves once the fleet worker says a fault fired; `cancel` stops the polling. */
-function firedAt(stateDir: string): { done: Promise<void>; cancel: () => void } {
+export function firedAt(stateDir: string): { done: Promise<void>; cancel: () => void } {
   let cancelled = false;
   const done = (async () => {
     while (!cancelled) {
@@ -299,41 +228,14 @@ function firedAt(stateDir: string): { done: Promise<void>; cancel: () => void } 
   return { done, cancel: () => (cancelled = true) };
 }
 
-/** `node bin/vfmigrate.js ARGS`, resolved once it polls; its output is kept in the cell's log. */
-async function spawnWorker(args: string[], env: Record<string, string>): Promise<Child> {
-  const child: Process = execa(process.execPath, [bin, ...args], { cwd: checkout, reject: false, env, forceKillAfterDelay: false, cleanup: true });
-  let out = '';
-  const polling = new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('workers polling')) resolve();
-    });
-  });
-  const exited = child.then((r) => {
-    throw new Error(`vfmigrate ${args.join(' ')} ended before polling (exit ${r.exitCode}): ${r.stderr.slice(-500)}`);
-  });
-  await Promise.race([polling, exited]);
-  exited.catch(() => undefined);
-  return { proc: child };
-}
-
-async function killChild(child: Child | null): Promise<void> {
-  if (!child || child.proc.exitCode !== null) return;
-  child.proc.kill('SIGKILL');
-  await child.proc;
-}
-
-function outcomeOf(run: RunSnapshot): string {
+export function outcomeOf(run: RunSnapshot): string {
   if (run.open) return 'still open';
   if (!run.outcome) return run.message;
   return run.failedStep ? `${run.outcome} (${run.failedStep})` : run.outcome;
 }
 
-function noRun(err: unknown, source: string, destination: string): RunSnapshot {
+export function noRun(err: unknown, source: string, destination: string): RunSnapshot {
   const message = `no run to read: ${err instanceof Error ? err.message : String(err)}`;
   return { workflowId: '', source, destination, open: false, outcome: null, location: null, failedStep: null, message };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

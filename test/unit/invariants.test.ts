@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { brokenInvariants } from '../../src/invariants/check-invariants.js';
 import type { FleetSnapshot, HostSnapshot, RunSnapshot, VmSnapshot } from '../../src/invariants/fleet-snapshot.js';
-import { readHostSnapshot } from '../../src/invariants/read-snapshot.js';
+import { hostsToRead } from '../../src/invariants/hosts-from-config.js';
+import { readFleetSnapshot, readHostSnapshot } from '../../src/invariants/read-snapshot.js';
+import { VirshHypervisor } from '../../src/hypervisor/virsh.js';
 import { ModelFleet } from '../../src/hypervisor/model.js';
-import { MemoryLedger, type Booking } from '../../src/vf/ledger.js';
+import { FileLedger, MemoryLedger, type Booking } from '../../src/vf/ledger.js';
 
 const vfA = '0000:40:10.0';
 const vfB = '0000:41:10.0';
@@ -112,5 +117,38 @@ void describe('the invariant checker', () => {
     const read = await readHostSnapshot({ name: 'hostA', hypervisor: fleet.hypervisor('hostA'), ledger, primaryMode: 'hostdev' }, 'vm1');
     assert.deepEqual(read, host('hostA', healthy(vfA), [booking(vfA, 'vm1', 'attached')]));
     assert.equal((await readHostSnapshot({ name: 'hostA', hypervisor: fleet.hypervisor('hostA'), ledger, primaryMode: 'hostdev' }, 'nope')).vm, null);
+  });
+
+  void it('reads every host of a run side by side: a VM defined on two hosts shows in the fleet snapshot', async () => {
+    const fleet = new ModelFleet();
+    for (const h of ['hostA', 'hostB']) fleet.addHost(h, { vfs: 2 });
+    fleet.addVm('hostA', { name: 'vm1' });
+    fleet.addVm('hostB', { name: 'vm1' });
+    const hosts = ['hostA', 'hostB'].map((h) => ({ name: h, hypervisor: fleet.hypervisor(h), ledger: new MemoryLedger(), primaryMode: 'hostdev' as const }));
+    const read = await readFleetSnapshot('vm1', hosts, [run('migrated')]);
+    assert.deepEqual(read.hosts.map((h) => h.name), ['hostA', 'hostB']);
+    assert.deepEqual(brokenInvariants(read), ['vm1 runs on 2 hosts at once: hostA, hostB']);
+  });
+
+  void it('real hosts are read from the hosts file the workers run with: libvirt through virsh, the ledger in the state directory', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vfm-inv-hosts-'));
+    const file = path.join(dir, 'hosts.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: vfmigrate/v1',
+        'kind: Hosts',
+        'spec:',
+        '  hosts:',
+        '    - { name: h1, libvirtUri: qemu+tcp://127.0.0.2/system, migrationUri: qemu+tcp://127.0.0.2/system, stateDir: s1, vfs: { provider: emulated, count: 2 } }',
+        '    - { name: h2, libvirtUri: qemu+tcp://127.0.0.3/system, migrationUri: qemu+tcp://127.0.0.3/system, stateDir: s2, vfs: { provider: pci-list, vfs: [{ pci: "0000:41:10.0" }] } }',
+        '',
+      ].join('\n'),
+    );
+    const hosts = await hostsToRead(file, ['h1', 'h2']);
+    assert.deepEqual(hosts.map((h) => [h.name, h.primaryMode]), [['h1', 'emulated'], ['h2', 'hostdev']]);
+    assert.deepEqual(hosts.map((h) => (h.ledger as FileLedger).file), [path.join(dir, 's1', 'vf-ledger.json'), path.join(dir, 's2', 'vf-ledger.json')]);
+    assert.ok(hosts.every((h) => h.hypervisor instanceof VirshHypervisor));
+    await rm(dir, { recursive: true, force: true });
   });
 });
