@@ -33,7 +33,7 @@ export function benchSettings(args: readonly string[], env: Record<string, strin
   return {
     runs: e.BENCH_RUNS ?? (quick ? 1 : 4),
     busyRuns: e.BENCH_BUSY_RUNS ?? (quick ? 1 : 2),
-    dirtyMiBps: e.BENCH_DIRTY_MIBPS ?? 384,
-    bandwidthMiBps: e.BENCH_BANDWIDTH_MIBPS ?? 256,
+    dirtyMiBps: e.BENCH_DIRTY_MIBPS ?? 64,
+    bandwidthMiBps: e.BENCH_BANDWIDTH_MIBPS ?? 32,
   };
 }

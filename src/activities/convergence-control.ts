@@ -35,9 +35,11 @@ export class ConvergenceControl {
     carried?: unknown,
     /** Told of each action once it took effect (the convergence-actions metric). */
     private readonly taken: (action: 'raise-downtime' | 'postcopy' | 'abort') => void = () => undefined,
+    /** The downtime a new job starts at: the schedule only raises from there, never below it. */
+    startDowntimeMs?: number,
   ) {
     const parsed = stateSchema.safeParse(carried);
-    this.current = parsed.success ? parsed.data : initialConvergenceState(settings);
+    this.current = parsed.success ? parsed.data : initialConvergenceState(settings, startDowntimeMs);
     if (this.current.mode === 'aborting') {
       // An earlier attempt gave up on this job: carry the decision out again (the job may still run).
       this.abortReason = this.current.actions.at(-1) ?? 'an earlier attempt gave up on it';

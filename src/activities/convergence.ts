@@ -54,8 +54,9 @@ export function initialDowntimeMs(s: ConvergenceSettings): number {
   return Math.round(s.maxDowntime / s.downtimeSteps);
 }
 
-export function initialConvergenceState(s: ConvergenceSettings): ConvergenceState {
-  return { mode: 'precopy', downtimeMs: initialDowntimeMs(s), lowestRemainingBytes: null, lowestAtMs: 0, actions: [] };
+/** `downtimeMs`: what the job really starts at when it is more than the schedule's first step (a TCG guest). */
+export function initialConvergenceState(s: ConvergenceSettings, downtimeMs = initialDowntimeMs(s)): ConvergenceState {
+  return { mode: 'precopy', downtimeMs, lowestRemainingBytes: null, lowestAtMs: 0, actions: [] };
 }
 
 /** The job's budget: completionBudgetPerGiB × GiB of guest memory. */

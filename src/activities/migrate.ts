@@ -34,7 +34,16 @@ export const migrate = defineActivity({
     const ctx = Context.current();
     const abort = new AbortController();
     const carried = (ctx.info.heartbeatDetails as { convergence?: unknown } | undefined)?.convergence;
-    const control = new ConvergenceControl(host.hypervisor, input.vm, params, ctx.log, () => abort.abort(), carried, (action) => countConvergenceAction(ctx.metricMeter, action, host.name));
+    const control = new ConvergenceControl(
+      host.hypervisor,
+      input.vm,
+      params,
+      ctx.log,
+      () => abort.abort(),
+      carried,
+      (action) => countConvergenceAction(ctx.metricMeter, action, host.name),
+      startingDowntimeMs(params, here?.virtType),
+    );
     const report = progressReporter(ctx, input.workflowId, host.progressSignalMs, control);
     // Only a cancel the workflow asked for aborts the job. A worker shutting down or a lost heartbeat
     // just stops this attempt: libvirt keeps migrating and the next attempt follows the same job.
@@ -55,7 +64,8 @@ export const migrate = defineActivity({
             bandwidthMiBps: params.bandwidthMiBps,
             autoConverge: params.autoConverge,
             postCopy: params.onBudgetExhausted === 'postcopy' ? 'on-request' : false,
-            maxDowntimeMs: startingDowntimeMs(params, here?.virtType),
+            // What the control holds: a retry that has to start a new job keeps the raises already made.
+            maxDowntimeMs: control.state.downtimeMs,
           },
           { onProgress: report.onProgress, signal: abort.signal },
         ),
@@ -100,7 +110,7 @@ async function refuseAttachedPrimary(host: HostServices, vm: string): Promise<Vm
  * The limit the job starts at. A TCG guest (domain type qemu) starts at no less than 300 ms: on the testbed,
  * QEMU 7.2's TCG lost guest memory in migrations that began at Nova's 50 ms (guest kernels panicking with list
  * corruption right after the switch, 6 of ~25 runs; none of 9 at 300 ms). KVM keeps Nova's schedule; the
- * escalation still applies to both once its first step is due.
+ * escalation raises both from there once a step above it is due (never below: the control starts at it).
  */
 export function startingDowntimeMs(settings: ConvergenceSettings, virtType: string | null | undefined): number {
   const initial = initialDowntimeMs(settings);

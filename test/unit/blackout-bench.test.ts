@@ -49,8 +49,8 @@ void describe('bench:blackout', () => {
 
   void describe('its settings', () => {
     void it('defaults, and --quick for a run of about 10 minutes', () => {
-      assert.deepEqual(benchSettings([], {}), { runs: 4, busyRuns: 2, dirtyMiBps: 384, bandwidthMiBps: 256 });
-      assert.deepEqual(benchSettings(['--quick'], {}), { runs: 1, busyRuns: 1, dirtyMiBps: 384, bandwidthMiBps: 256 });
+      assert.deepEqual(benchSettings([], {}), { runs: 4, busyRuns: 2, dirtyMiBps: 64, bandwidthMiBps: 32 });
+      assert.deepEqual(benchSettings(['--quick'], {}), { runs: 1, busyRuns: 1, dirtyMiBps: 64, bandwidthMiBps: 32 });
       assert.deepEqual(benchSettings(['--quick'], { BENCH_RUNS: '3', BENCH_BUSY_RUNS: '0', BENCH_DIRTY_MIBPS: '500', BENCH_BANDWIDTH_MIBPS: '300' }), {
         runs: 3,
         busyRuns: 0,

@@ -144,4 +144,16 @@ void describe('convergence: the limit a job starts at', () => {
     assert.equal(startingDowntimeMs(s, 'qemu'), 300);
     assert.equal(startingDowntimeMs(settings({ maxDowntime: '5s' }), 'qemu'), 500);
   });
+
+  void it('a job started at 300 ms is never lowered to an earlier step: the state says 300 until a step above it is due', () => {
+    const s = settings({});
+    const schedule = downtimeSchedule(s, GiB);
+    const start = initialConvergenceState(s, 300);
+    assert.equal(start.downtimeMs, 300);
+    // Step 1 (95 ms) and the following ones below 300 ms come due: nothing is set.
+    const low = schedule.find((step) => step.downtimeMs > 50 && step.downtimeMs < 300)!;
+    assert.deepEqual(decideConvergence(s, start, sample(low.atMs + 1, 100)).action, { kind: 'wait' });
+    const above = schedule.find((step) => step.downtimeMs > 300)!;
+    assert.deepEqual(decideConvergence(s, start, sample(above.atMs + 1, 100)).action, { kind: 'set-downtime', downtimeMs: above.downtimeMs });
+  });
 });
