@@ -7,7 +7,9 @@ import { repairReport, vmsToRepair } from '../../src/client/repair-result.js';
 import { startRepair, type StartRepairOptions } from '../../src/client/start-repair.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import type { ModelOp } from '../../src/hypervisor/model.js';
-import { controlQueue, repairWorkflowType } from '../../src/temporal/names.js';
+import { controlQueue, migrationWorkflowType, repairWorkflowType } from '../../src/temporal/names.js';
+import type { migrateVm } from '../../src/workflows/migrate-vm.js';
+import type { MigrationRequest } from '../../src/workflows/migration-types.js';
 import type { repairVm } from '../../src/workflows/repair-vm.js';
 import { ModelEnv } from '../support/model-env.js';
 import { planWith, quickForward } from '../support/plans.js';
@@ -215,6 +217,27 @@ void describe('repair and migration of one VM never run at once', () => {
       assert.equal((await repairReport(run.handle)).outcome, 'healthy');
       assert.equal(env.fleet.count({ host: 'hostB' }), 0, 'the refused migration touched nothing');
       assert.equal(env.fleet.whereIs('vm-r'), 'hostA');
+    } finally {
+      await env.shutdown();
+    }
+  });
+
+  void it('a migration started past the client while a repair is open refuses itself in its run, naming the repair, touching nothing', async () => {
+    // The race the client check cannot close: the repair's own check is over before this migration starts.
+    const env = await new ModelEnv(temporal, [{ name: 'hostA', vfs: 1, vms: [{ name: 'vm-q' }] }, { name: 'hostB', vfs: 1 }], { latencyMs: { describeVm: 3000 } }).start();
+    try {
+      const repairRun = await repair(env, 'vm-q', { host: 'hostA' });
+      await waitFor('the repair past its check, inspecting', () => env.fleet.count({ host: 'hostA', op: 'describeVm', vm: 'vm-q' }) > 0);
+      const request: MigrationRequest = { vm: 'vm-q', source: 'hostA', destination: 'hostB', plan: 'sriov-live-migration', queuePrefix: env.queuePrefix };
+      const handle = await temporal.client.workflow.start<typeof migrateVm>(migrationWorkflowType, { workflowId: 'migrate/vm-q', taskQueue: controlQueue(env.queuePrefix), args: [request] });
+      const report = await migrationReport(handle);
+      assert.equal(report.outcome, 'rolled-back', report.message);
+      assert.equal(report.message, 'vm-q stays on hostA: refused, vm-q is being repaired by run repair/vm-q; wait for it (`vfmigrate status repair/vm-q`), then migrate; nothing was changed');
+      assert.ok(report.steps.every((s) => s.state === 'not-run'), report.steps.map((s) => `${s.id}:${s.state}`).join());
+      assert.equal((await repairReport(repairRun.handle)).outcome, 'healthy');
+      assert.equal(env.fleet.count({ host: 'hostB' }), 0, 'the refused migration touched nothing on the destination');
+      assert.equal(mutations(env, 'vm-q'), 0, 'nor the VM');
+      assert.equal(env.fleet.whereIs('vm-q'), 'hostA');
     } finally {
       await env.shutdown();
     }

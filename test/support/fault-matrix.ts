@@ -32,6 +32,8 @@ const restartMs = 2_000;
 const unreachableMs = 60_000;
 /** A run that has not ended by then is stuck: a broken invariant of its own. */
 const runDeadlineMs = 150_000;
+/** How often the fleet's host workers take back bookings of VMs that left (ledger-watch.ts): short, so a cell waits little for it. */
+const watchEveryMs = 1_000;
 
 export interface CellResult {
   cell: MatrixCell;
@@ -39,6 +41,11 @@ export interface CellResult {
   outcome: string;
   /** Whether the run got to the point (a step the hosts skip is never reached). */
   reached: boolean;
+  /**
+   * The run's report said a source worker reclaims a booking it left (ledger-watch.ts): the invariants were
+   * checked after that worker's next watch pass, not at once.
+   */
+  afterWatchPass?: boolean;
   broken: string[];
   ms: number;
 }
@@ -47,6 +54,8 @@ type Process = ResultPromise<{ reject: false; forceKillAfterDelay: false }>;
 /** Boxed: a subprocess is a promise, and an async function would await it instead of returning it. */
 interface Child {
   proc: Process;
+  /** Everything it wrote so far, stdout and stderr (the Runtime's logger writes to stderr). */
+  output(): string;
 }
 
 /**
@@ -118,6 +127,7 @@ export class FaultMatrix {
         `    - { name: ${source}, vfs: 2, vms: [{ name: ${vm} }] }`,
         // A neighbour holds the destination's first VF: booking it twice would show.
         `    - { name: ${destination}, vfs: 2, vms: [{ name: nb-m${n} }] }`,
+        `  watchEvery: ${watchEveryMs}ms`,
         '',
       ].join('\n'),
     );
@@ -127,6 +137,7 @@ export class FaultMatrix {
     let fleet = await this.startFleet(fleetFile);
     const notes: string[] = [];
     let handle: WorkflowHandle<typeof migrateVm> | null = null;
+    let afterWatchPass = false;
     const fired = firedAt(stateDir);
     const phases: string[] = [];
     const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
@@ -163,6 +174,11 @@ export class FaultMatrix {
       }
       if (!(await ended)) notes.push(`the run did not end within ${runDeadlineMs / 1000} s`);
       phase('ended');
+      afterWatchPass = await this.leftToWatch(handle, source, destination);
+      if (afterWatchPass) {
+        await this.watchPass(fleet, vm);
+        phase('watch pass');
+      }
     } catch (err) {
       notes.push(`the cell could not run: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -173,9 +189,26 @@ export class FaultMatrix {
     const reached = (await readFile(path.join(stateDir, firedLogName), 'utf8').catch(() => '')).length > 0;
     const run = handle ? await readRunSnapshot(handle, { source, destination }).catch((err: unknown) => noRun(err, source, destination)) : noRun('not started', source, destination);
     const broken = [...notes, ...(await this.brokenAfter(vm, stateDir, [source, destination], run))];
-    const result = { cell, outcome: outcomeOf(run), reached, broken, ms: Date.now() - started };
-    this.log(`${cell.id}: ${result.outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'} (${(result.ms / 1000).toFixed(1)} s: ${phases.join(', ')})`);
+    const result: CellResult = { cell, outcome: outcomeOf(run), reached, broken, ms: Date.now() - started, ...(afterWatchPass ? { afterWatchPass } : {}) };
+    const when = afterWatchPass ? ' (after the source worker\'s watch pass)' : '';
+    this.log(`${cell.id}: ${result.outcome}${reached ? '' : ' (point not reached)'} ${broken.length ? `✘ ${broken.join(' | ')}` : '✔'}${when} (${(result.ms / 1000).toFixed(1)} s: ${phases.join(', ')})`);
     return result;
+  }
+
+  /** Whether the run's report leaves a booking to the source worker's ledger watch (migrate-vm.ts, sourceBookingLeft). */
+  private async leftToWatch(handle: WorkflowHandle<typeof migrateVm>, source: string, destination: string): Promise<boolean> {
+    const run = await readRunSnapshot(handle, { source, destination }).catch(() => null);
+    return run !== null && !run.open && run.message.includes(`${source}'s worker reclaims it at its next ledger watch pass`);
+  }
+
+  /**
+   * Waits for the fleet worker to say it reclaimed `vm`'s booking, or for a few of its watch intervals:
+   * either way the invariants are checked next, so a pass that reclaims nothing shows as a broken one.
+   */
+  private async watchPass(fleet: Child, vm: string): Promise<void> {
+    const until = Date.now() + 3 * watchEveryMs + 3_000;
+    const reclaimed = (): boolean => fleet.output().split('\n').some((line) => line.includes('reclaimed VF') && line.includes(` for ${vm} by `));
+    while (Date.now() < until && !reclaimed()) await sleep(100);
   }
 
   /** The invariants, read from the fleet's state on disk through the Hypervisor port, as a worker would see it. */
@@ -303,18 +336,20 @@ function firedAt(stateDir: string): { done: Promise<void>; cancel: () => void } 
 async function spawnWorker(args: string[], env: Record<string, string>): Promise<Child> {
   const child: Process = execa(process.execPath, [bin, ...args], { cwd: checkout, reject: false, env, forceKillAfterDelay: false, cleanup: true });
   let out = '';
+  let err = '';
   const polling = new Promise<void>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('workers polling')) resolve();
     });
   });
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = child.then((r) => {
     throw new Error(`vfmigrate ${args.join(' ')} ended before polling (exit ${r.exitCode}): ${r.stderr.slice(-500)}`);
   });
   await Promise.race([polling, exited]);
   exited.catch(() => undefined);
-  return { proc: child };
+  return { proc: child, output: () => out + err };
 }
 
 async function killChild(child: Child | null): Promise<void> {
