@@ -124,8 +124,9 @@ class MigrationRun {
         { key: DestinationHost, value: this.req.destination },
       ]);
     }
-    // Patched: runs recorded before this never asked. A repair checks for an open migration after its own
-    // start and a migration for an open repair after its own: of two that overlap, one always sees the other.
+    // Patched: runs recorded before this never asked. Each run checks for the other after its own start: a
+    // repair refuses while a migration is open, a migration while a repair that started before it is open.
+    // Of two that overlap, the later one always sees the earlier and is refused, and the earlier goes on.
     if (wf.patched(patches.refuseWhileRepairOpen)) {
       const refused = await this.refuseWhileRepairOpen();
       if (refused) return refused;
@@ -150,15 +151,18 @@ class MigrationRun {
     return this.succeed();
   }
 
-  /** Ends the run, nothing touched, when a repair of the VM is open (or when whether one is cannot be told). */
+  /**
+   * Ends the run, nothing touched, when a repair of the VM that started before it is open (or when whether
+   * one is cannot be told). A repair that started after it refuses itself: it sees this run open.
+   */
   private async refuseWhileRepairOpen(): Promise<MigrationReport | null> {
     const { vm, source } = this.req;
     const repair = repairWorkflowId(vm);
-    let open: boolean;
+    let startedAt: string | null;
     try {
-      open = await wf.scheduleActivity<boolean>('runIsOpen', [repair], {
+      startedAt = await wf.scheduleActivity<string | null>('openRunStartedAt', [repair], {
         taskQueue: controlQueue(this.req.queuePrefix),
-        summary: `is a repair of ${vm} open? (then the migration is refused): runIsOpen on control`,
+        summary: `is a repair of ${vm} open, started before this run? (then the migration is refused): openRunStartedAt on control`,
         startToCloseTimeout: '30s',
         retry: { maximumAttempts: 5 },
       });
@@ -167,7 +171,8 @@ class MigrationRun {
       const why = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
       return this.end('rolled-back', 'source', `${vm} stays on ${source}: could not tell whether a repair of it is open (${why}); nothing was changed, migrate it again`, null);
     }
-    if (!open) return null;
+    // The server stamps both starts; a tie refuses this run (the repair refuses too: both stop, neither acts).
+    if (startedAt === null || Date.parse(startedAt) > wf.workflowInfo().startTime.getTime()) return null;
     return this.end('rolled-back', 'source', `${vm} stays on ${source}: refused, ${vm} is being repaired by run ${repair}; wait for it (\`vfmigrate status ${repair}\`), then migrate; nothing was changed`, null);
   }
 
