@@ -72,14 +72,14 @@ process.exit(results.some((r) => r.broken.length) ? 1 : 0);
 
 function printTable(rows: CellResult[], points: string[]): void {
   const faults = faultKinds.filter((f) => rows.some((r) => r.cell.fault === f));
-  const cellText = (r: CellResult | undefined): string => (r ? `${r.reached ? short(r.outcome) : `– ${short(r.outcome)}`} ${r.broken.length ? '✘' : '✔'}` : '');
+  const cellText = (r: CellResult | undefined): string => (r ? `${r.reached ? short(r.outcome) : `– ${short(r.outcome)}`} ${r.broken.length ? '✘' : '✔'}${r.afterWatchPass ? ' (W)' : ''}` : '');
   console.log(`| point | ${faults.join(' | ')} |`);
   console.log(`|---|${faults.map(() => '---').join('|')}|`);
   for (const point of points) {
     const line = faults.map((f) => cellText(rows.find((r) => r.cell.fault === f && `${r.cell.at.point} ${r.cell.at.step}` === point)));
     if (line.some(Boolean)) console.log(`| ${point} | ${line.join(' | ')} |`);
   }
-  console.log(`\nM migrated · RB rolled back · DG degraded · NA needs attention (compensation failed) · C cancelled · (step) the step the report names · – the point was never reached (${unreached})`);
+  console.log(`\nM migrated · RB rolled back · DG degraded · NA needs attention (compensation failed) · C cancelled · (step) the step the report names · – the point was never reached (${unreached}) · (W) checked after the source worker's next ledger watch pass, which the run's report says reclaims the booking it left there`);
   const broken = rows.filter((r) => r.broken.length);
   if (broken.length) {
     console.log('\nBroken invariants:');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultPrimaryAlias } from '../domain/primary-spec.js';
+import { pairPrimaryAlias } from '../domain/primary-spec.js';
 import type { VfRef } from '../domain/vf-ref.js';
 import { defineActivity } from './define.js';
 import { pairsOf, requireFact, type Facts, type PairFact } from './facts.js';
@@ -26,7 +26,7 @@ export const attachVf = defineActivity({
     for (const [i, pair] of pairs.entries()) {
       const vf = vfs[i];
       if (!vf) continue;
-      const alias = pair.primary?.alias ?? (i === 0 ? defaultPrimaryAlias : `${defaultPrimaryAlias.replace(/\d+$/, '')}${i}`);
+      const alias = pair.primary?.alias ?? pairPrimaryAlias(i);
       const spec = { alias, mac: pair.standby.mac, vf, standbyAlias: pair.standby.alias, ...(pair.primary?.form ? { form: pair.primary.form } : {}) };
       const started = performance.now();
       await forPair(i, pairs.length, { standby: pair.standby.alias, primary: alias }, async () => {

@@ -36,12 +36,13 @@ export function repairActivities(host: HostServices) {
       return { need, memoryMiB: described.memoryMiB };
     }),
     /**
-     * Books a VF for a VM that already runs here: its memory is in use already, so nothing is promised. A VF
-     * still booked for it (by the migration that could not attach it) is the one it gets.
+     * Books `count` VFs, all or none, for the pairs of a VM that runs here missing their primaries: its memory
+     * is in use already, so nothing is promised. VFs still booked for it (by the migration that could not
+     * attach them) are the ones it gets; the VFs its present primaries hold are never handed out again.
      */
-    bookVfHere: guarded('bookVfHere', (vm: string, owner: string): Promise<VfRef> =>
-      host.vfs.reserve({ vm, owner, memoryMiB: 0, freeMemoryMiB: () => Promise.resolve(Number.POSITIVE_INFINITY), ownerAlive: runIsOpen }),
-    ),
+    bookVfsHere: guarded('bookVfsHere', (vm: string, owner: string, count: number): Promise<VfRef[]> => bookVfsHere(host, vm, owner, count)),
+    /** bookVfsHere for one pair: repairs recorded before a repair booked for every missing pair call this one. */
+    bookVfHere: guarded('bookVfHere', async (vm: string, owner: string): Promise<VfRef> => (await bookVfsHere(host, vm, owner, 1))[0]!),
     /** Brings the ledger in line with the host, and gives back the booking of a VM that left and whose run has ended. */
     reconcileLedger: guarded('reconcileLedger', async (vm: string): Promise<LedgerReconciliation> => {
       await host.vfs.status();
@@ -58,4 +59,11 @@ export function repairActivities(host: HostServices) {
 }
 
 export type RepairActivities = ReturnType<typeof repairActivities>;
+
+async function bookVfsHere(host: HostServices, vm: string, owner: string, count: number): Promise<VfRef[]> {
+  const held = new Set((await host.hypervisor.vfHolders()).flatMap((h) => (h.vm === vm && h.pciAddress ? [h.pciAddress] : [])));
+  // The pool counts what the VM already has booked (its present primaries' VFs too): ask for those and `count` more.
+  const vfs = await host.vfs.reserveVfs({ vm, owner, memoryMiB: 0, freeMemoryMiB: () => Promise.resolve(Number.POSITIVE_INFINITY), ownerAlive: runIsOpen }, held.size + count);
+  return vfs.filter((vf) => !(vf.pciAddress && held.has(vf.pciAddress))).slice(0, count);
+}
 

@@ -20,6 +20,8 @@ export const modelFleetSchema = z.strictObject({
      * fault matrix writes. Absent: everything lives in memory and is gone with the process.
      */
     stateDir: z.string().min(1).optional(),
+    /** How often each host's worker takes back VF bookings of VMs that left it, their run ended (a host config's repair.scanEvery). */
+    watchEvery: durationParam('5m'),
     latency: z.partialRecord(z.enum(['setLinkState', 'detachInterface', 'attachPrimary', 'describeVm', 'listVms']), durationMs).default({}),
     hosts: z
       .array(

@@ -20,3 +20,8 @@ export interface PrimarySpec {
  * standby alone); the model's VMs start with their primary under the same alias, as the testbed's do.
  */
 export const defaultPrimaryAlias = 'ua-primary0';
+
+/** The alias of the primary vfmigrate plugs for a VM's `index`th teamed pair (standbys in domain order) when it has none. */
+export function pairPrimaryAlias(index: number): string {
+  return index === 0 ? defaultPrimaryAlias : `${defaultPrimaryAlias.replace(/\d+$/, '')}${index}`;
+}

@@ -20,11 +20,7 @@ export type RepairNeed =
   | { kind: 'repair'; pairs: PairHealth[]; attach: PairHealth[]; standbyDown: PairHealth[]; findings: string[] }
   | { kind: 'unrepairable'; reason: string };
 
-/**
- * The repair decision for one domain, from its description alone. Designed for N pairs; the VF ledger books
- * one VF per VM, so a VM with more than one pair missing its primary is left to an operator until the ledger
- * books per pair.
- */
+/** The repair decision for one domain, from its description alone: every pair missing its primary gets one. */
 export function repairNeed(d: DomainDescription & { state: string }, mode: PrimaryMode): RepairNeed {
   if (d.state !== 'running') return { kind: 'unrepairable', reason: `${d.name} is ${d.state}; only a running VM is repaired (start or resume it first)` };
   const teams = findTeams(d, mode);
@@ -39,9 +35,6 @@ export function repairNeed(d: DomainDescription & { state: string }, mode: Prima
   const attach = pairs.filter((p) => p.primaryAlias === null);
   const standbyDown = pairs.filter((p) => p.standbyLink === 'up');
   if (attach.length === 0 && standbyDown.length === 0) return { kind: 'healthy', pairs };
-  if (attach.length > 1) {
-    return { kind: 'unrepairable', reason: `${d.name} misses the primaries of ${attach.length} pairs (${attach.map((p) => p.standbyAlias).join(', ')}); the VF ledger books one VF per VM, so attach them by hand` };
-  }
   const findings = [
     ...attach.map((p) => `primary of standby ${p.standbyAlias} missing${p.standbyLink === 'down' ? ' and the standby is down: the VM has no link on that pair' : ''}`),
     ...standbyDown.filter((p) => p.primaryAlias !== null).map((p) => `standby ${p.standbyAlias} up beside its primary ${p.primaryAlias}`),

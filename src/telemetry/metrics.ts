@@ -83,6 +83,13 @@ export const metrics = {
     labels: ['host', 'state'],
     from: 'host worker',
   },
+  vmsNeedingRepair: {
+    name: 'vfmigrate_vms_needing_repair',
+    kind: 'gauge',
+    help: "VMs on a host with a standby up or a primary missing and no run of theirs open, at the host worker's last repair watch pass (its host config's repair.scanEvery).",
+    labels: ['host'],
+    from: 'host worker',
+  },
   evacuationVmsLeft: {
     name: 'vfmigrate_evacuation_vms_left',
     kind: 'gauge',

@@ -277,6 +277,29 @@ export class VfPool {
     return kept;
   }
 
+  /**
+   * Takes back the bookings of VMs not defined on this host whose run has ended: a source's booking that
+   * its run could not release (release-source-vf failing past the pivot) belongs to nothing once the run
+   * is over, and only this host's worker may write the ledger. A booking whose run is open is the run's
+   * to release; a reservation younger than `leaseGraceMs` may belong to a run not started yet. Returns
+   * what it took back, each with why.
+   */
+  reclaimLeft(ownerAlive: (owner: string) => Promise<boolean>): Promise<{ booking: Booking; why: string }[]> {
+    return this.serial.run(async () => {
+      const [vms, bookings] = await Promise.all([this.hypervisor.listVms(), this.ledger.read()]);
+      const here = new Set(vms.map((v) => v.name));
+      const now = Date.now();
+      const taken: { booking: Booking; why: string }[] = [];
+      for (const b of bookings) {
+        if (here.has(b.vm) || (b.state === 'reserved' && now - Date.parse(b.at) <= leaseGraceMs)) continue;
+        if (await ownerAlive(b.owner)) continue;
+        taken.push({ booking: b, why: `${b.vm} is not defined on ${this.host} and ${b.owner}, the run that booked it, has ended` });
+      }
+      if (taken.length) await this.ledger.write(bookings.filter((b) => !taken.some((t) => t.booking === b)));
+      return taken;
+    });
+  }
+
   /** Frees `vm`'s booking only if `owner` holds it: an evacuation never frees what another run booked. */
   releaseIfOwner(vm: string, owner: string): Promise<boolean> {
     return this.serial.run(async () => {

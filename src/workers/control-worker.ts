@@ -1,7 +1,7 @@
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { controlActivities } from '../activities/resolve-migration-plan.js';
-import { runIsOpen } from '../activities/run-is-open.js';
+import { openRunStartedAt, runIsOpen } from '../activities/run-is-open.js';
 import { controlQueue } from '../temporal/names.js';
 import { workflowBundle } from './workflow-bundle.js';
 
@@ -24,8 +24,8 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: controlQueue(opts.queuePrefix),
     workflowBundle: await workflowBundle(),
-    // runIsOpen: a repair checks in its run that no migration of its VM is open.
-    activities: { ...controlActivities, runIsOpen },
+    // runIsOpen: a repair checks in its run that no migration of its VM is open; openRunStartedAt: a migration, that no earlier repair is.
+    activities: { ...controlActivities, runIsOpen, openRunStartedAt },
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.deployment ? { workerDeploymentOptions: { version: opts.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } } : {}),
   });

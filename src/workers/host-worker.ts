@@ -7,6 +7,7 @@ import { repairActivities } from '../activities/repair-host-activities.js';
 import { vmShapeActivities } from '../activities/vm-shapes.js';
 import { hostQueue } from '../temporal/names.js';
 import { hostLogger } from './host-logger.js';
+import { LedgerWatch } from './ledger-watch.js';
 import { VfPoolGauges } from './vf-pool-gauges.js';
 import { stepLog } from './step-log.js';
 
@@ -22,6 +23,8 @@ export interface HostWorkerOptions {
   metrics?: MetricMeter;
   /** Model fleets only: the faults their fault file asks for (model-fault-file.ts). */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /** Bookings of VMs that left the host, their run ended, are taken back at start and every `everyMs` (ledger-watch.ts). */
+  ledgerWatch?: { everyMs: number; isOpen(workflowId: string): Promise<boolean> };
 }
 
 /**
@@ -32,6 +35,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
   const vfs = opts.host.vfs;
   await vfs.open();
   const gauges = opts.metrics ? new VfPoolGauges(vfs, opts.metrics, hostLogger) : null;
+  const ledgerWatch = opts.ledgerWatch ? new LedgerWatch({ pool: vfs, ...opts.ledgerWatch, log: hostLogger }) : null;
   let worker: Worker;
   try {
     worker = await Worker.create({
@@ -61,8 +65,10 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
   const run = worker.run.bind(worker);
   worker.run = () => {
     gauges?.start();
+    ledgerWatch?.start();
     return run().finally(async () => {
       await gauges?.stop();
+      await ledgerWatch?.stop();
       await vfs.close();
     });
   };

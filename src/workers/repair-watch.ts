@@ -1,6 +1,8 @@
+import type { MetricGauge, MetricMeter } from '@temporalio/common';
 import { findVmsToRepair } from '../activities/find-vms-to-repair.js';
 import type { HostServices } from '../activities/host-services.js';
 import { autoRepairAllowance, type RepairCandidate } from '../domain/repair-candidates.js';
+import { gauge, metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../util/logger.js';
 
 /** The number a metrics exporter reads: how many VMs on this host needed repair at the last look. */
@@ -18,6 +20,8 @@ export interface RepairWatchOptions {
   startRepair(vm: string): Promise<string>;
   log: Logger;
   now?: () => number;
+  /** Where `vfmigrate_vms_needing_repair` goes (the runtime's meter when metrics are served). */
+  metrics?: MetricMeter;
 }
 
 /**
@@ -30,8 +34,11 @@ export class RepairWatch implements RepairGauge {
   private readonly started: number[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  private readonly gauge: MetricGauge | null;
 
-  constructor(private readonly opts: RepairWatchOptions) {}
+  constructor(private readonly opts: RepairWatchOptions) {
+    this.gauge = opts.metrics ? gauge(opts.metrics, metrics.vmsNeedingRepair) : null;
+  }
 
   vmsNeedingRepair(): number {
     return this.count;
@@ -42,6 +49,7 @@ export class RepairWatch implements RepairGauge {
     const { host, autoRepair, log } = this.opts;
     const candidates = await findVmsToRepair(host, (id) => this.opts.isOpen(id));
     this.count = candidates.length;
+    this.gauge?.set(this.count, { host: host.name });
     const now = (this.opts.now ?? Date.now)();
     while (this.started.length && now - this.started[0]! >= 3_600_000) this.started.shift();
     let allowance = autoRepair.enabled ? autoRepairAllowance(this.started, now, autoRepair.maxPerHour) : 0;

@@ -4,7 +4,7 @@ import type { StepInput } from '../activities/step-input.js';
 import { choosePlan, type PlanChoice } from '../plan/plan-choice.js';
 import { defaultPlanName, planRefKind, type PlanRef } from '../plan/plan-ref.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
-import { compensationActivityId, controlQueue, hostQueue } from '../temporal/names.js';
+import { compensationActivityId, controlQueue, hostQueue, repairWorkflowId } from '../temporal/names.js';
 import { DestinationHost, MigrationPhase, SourceHost, VmName } from '../temporal/search-attributes.js';
 import { migrationProgressQuery, migrationProgressSignal } from './definitions.js';
 import { describeFailure } from './failure-info.js';
@@ -124,6 +124,13 @@ class MigrationRun {
         { key: DestinationHost, value: this.req.destination },
       ]);
     }
+    // Patched: runs recorded before this never asked. Each run checks for the other after its own start: a
+    // repair refuses while a migration is open, a migration while a repair that started before it is open.
+    // Of two that overlap, the later one always sees the earlier and is refused, and the earlier goes on.
+    if (wf.patched(patches.refuseWhileRepairOpen)) {
+      const refused = await this.refuseWhileRepairOpen();
+      if (refused) return refused;
+    }
     const steps = this.req.plan.steps;
     const pivot = steps.findIndex((s) => s.kind === 'activity' && s.pivot);
     for (const [i, step] of steps.entries()) {
@@ -142,6 +149,31 @@ class MigrationRun {
       if (i === pivot) return this.finishForward(steps.slice(i + 1));
     }
     return this.succeed();
+  }
+
+  /**
+   * Ends the run, nothing touched, when a repair of the VM that started before it is open (or when whether
+   * one is cannot be told). A repair that started after it refuses itself: it sees this run open.
+   */
+  private async refuseWhileRepairOpen(): Promise<MigrationReport | null> {
+    const { vm, source } = this.req;
+    const repair = repairWorkflowId(vm);
+    let startedAt: string | null;
+    try {
+      startedAt = await wf.scheduleActivity<string | null>('openRunStartedAt', [repair], {
+        taskQueue: controlQueue(this.req.queuePrefix),
+        summary: `is a repair of ${vm} open, started before this run? (then the migration is refused): openRunStartedAt on control`,
+        startToCloseTimeout: '30s',
+        retry: { maximumAttempts: 5 },
+      });
+    } catch (err) {
+      if (wf.isCancellation(err)) return this.end('cancelled', 'source', `${vm} stays on ${source}: migration cancelled before it started; nothing was changed`, null);
+      const why = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
+      return this.end('rolled-back', 'source', `${vm} stays on ${source}: could not tell whether a repair of it is open (${why}); nothing was changed, migrate it again`, null);
+    }
+    // The server stamps both starts; a tie refuses this run (the repair refuses too: both stop, neither acts).
+    if (startedAt === null || Date.parse(startedAt) > wf.workflowInfo().startTime.getTime()) return null;
+    return this.end('rolled-back', 'source', `${vm} stays on ${source}: refused, ${vm} is being repaired by run ${repair}; wait for it (\`vfmigrate status ${repair}\`), then migrate; nothing was changed`, null);
   }
 
   private async runStep(step: ResolvedStep, top = true): Promise<void> {
@@ -297,11 +329,19 @@ class MigrationRun {
         } catch {
           const failed = this.failedStep();
           const what = failed ? `step "${failed.id}" (${failed.activity}) failed after its retries: ${failed.error.message}` : `step "${step.id}" failed`;
-          return this.end('degraded', 'destination', `${this.req.vm} moved to ${this.req.destination} but is DEGRADED: ${what}. It is running on its virtio standby; run the remaining steps by hand or migrate it again`, failed);
+          return this.end('degraded', 'destination', `${this.req.vm} moved to ${this.req.destination} but is DEGRADED: ${what}. It is running on its virtio standby; run the remaining steps by hand or migrate it again${this.sourceBookingLeft()}`, failed);
         }
       }
       return this.succeed();
     });
+  }
+
+  /** A source release that failed leaves a booking in the source's ledger, which only the source's worker writes. */
+  private sourceBookingLeft(): string {
+    const left = this.tracker.list().some((s) => s.activity === 'releaseVf' && s.on === 'source' && s.state !== 'completed' && s.state !== 'skipped');
+    if (!left) return '';
+    const { vm, source } = this.req;
+    return `. Its VF booking on ${source} may be left in ${source}'s ledger (its release did not report success): ${source}'s worker reclaims it at its next ledger watch pass, the run having ended and the VM left, and \`vfmigrate repair ${vm}\` reconciles it at once`;
   }
 
   private succeed(): MigrationReport {
@@ -404,6 +444,7 @@ const patches = {
   planByShape: 'choose-plan-by-vm-shape',
   locateAfterFailedPivot: 'locate-vm-after-failed-pivot',
   postcopyNeedsAttention: 'postcopy-failure-needs-attention',
+  refuseWhileRepairOpen: 'refuse-while-repair-open',
 } as const;
 
 /** The error type the migrate activity fails with after a switch to post-copy (hypervisor/errors.ts). */

@@ -43,8 +43,10 @@ export interface RepairReport extends RepairProgress {
   message: string;
   durationMs: number;
   failedStep: { id: string; activity: string; error: StepError } | null;
-  /** The VF attached by this run, if any. */
+  /** The VF attached by this run, if any (the first pair's, when it attached several). */
   vf: string | null;
+  /** Every VF attached by this run, in pair order, when it attached more than one. */
+  vfs?: string[];
 }
 
 /** ApplicationFailure types a repair ends with when it does not succeed (the report is in details[0]). */

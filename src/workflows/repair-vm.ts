@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { LedgerReconciliation, TeamingInspection } from '../activities/repair-host-activities.js';
 import type { StepInput } from '../activities/step-input.js';
+import { pairPrimaryAlias } from '../domain/primary-spec.js';
 import type { PairHealth } from '../domain/repair-need.js';
 import type { VfRef } from '../domain/vf-ref.js';
 import type { ResolvedActivityStep, ResolvedCall } from '../plan/resolved.js';
@@ -40,8 +41,10 @@ function step(id: string, c: ResolvedCall, extra: Partial<ResolvedActivityStep> 
 const steps = {
   checkRuns: step('check-runs', call('runIsOpen', 'control', 'is a migration of the VM open? (then the repair is refused)', 30_000, 5), { readOnly: true }),
   inspect: step('inspect', call('inspectTeaming', 'destination', "find the VM's teamed pairs and what is wrong with them", 60_000, 3, { options: { startToCloseMs: 60_000, scheduleToStartMs: 30_000, heartbeatMs: null, retry: retry(3) } }), { readOnly: true }),
-  bookVf: step('book-vf', call('bookVfHere', 'destination', "book a VF from the host's pool", 60_000, 5), { compensate: call('releaseVf', 'destination', 'give the booked VF back', 60_000, 5) }),
-  attachVf: step('attach-vf', call('attachVf', 'destination', 'hot-plug the VF teamed with the standby and confirm it in the guest', 120_000, 3, { with: { deadline: '30s' } }), { pivot: true }),
+  bookVf: step('book-vf', call('bookVfsHere', 'destination', "book a VF from the host's pool for each pair missing its primary, all or none", 60_000, 5), {
+    compensate: call('releaseVf', 'destination', 'give the booked VFs back', 60_000, 5),
+  }),
+  attachVf: step('attach-vf', call('attachVf', 'destination', 'hot-plug each VF teamed with its standby and confirm it in the guest', 120_000, 3, { with: { deadline: '30s' } }), { pivot: true }),
   standbyDown: step('standby-down', call('setStandbyLink', 'destination', 'bring the standby link down', 60_000, 5, { with: { state: 'down' } })),
   reconcileHost: step('reconcile-ledger', call('reconcileLedger', 'destination', "reconcile the host's VF ledger with libvirt", 60_000, 5)),
   // The host the VM left may be down: the step gives up after 5 minutes without a worker instead of waiting for one.
@@ -56,7 +59,8 @@ class RepairRun {
   private phase = 'Starting';
   private findings: string[] = [];
   private outcome: RepairOutcome | null = null;
-  private vf: VfRef | null = null;
+  /** The VFs this run booked, one per pair missing its primary, in pair order. */
+  private vfs: VfRef[] = [];
   private readonly startedAt = Date.now();
 
   constructor(private readonly req: CheckedRepairRequest) {
@@ -88,16 +92,20 @@ class RepairRun {
     return wf.CancellationScope.nonCancellable(() => this.finishForward(checked));
   }
 
-  /** Books and attaches a VF for the pair missing its primary, if one is. */
+  /** Books a VF for every pair missing its primary (all or none) and attaches them, if any pair is. */
   private async attachMissing(inspection: TeamingInspection): Promise<void> {
-    const pair = inspection.need.kind === 'repair' ? inspection.need.attach[0] : undefined;
+    const missing = inspection.need.kind === 'repair' ? inspection.need.attach : [];
     this.findings = inspection.need.kind === 'repair' ? inspection.need.findings : [];
-    if (!pair) {
+    if (!missing.length) {
       for (const s of [steps.bookVf, steps.attachVf]) this.skip(s, 'every primary is in place');
       return;
     }
-    this.vf = await this.runStep<VfRef>(steps.bookVf, [this.req.vm, wf.workflowInfo().workflowId]);
-    await this.runStep(steps.attachVf, [this.stepInput(steps.attachVf, this.pairFacts(inspection, pair))]);
+    const owner = wf.workflowInfo().workflowId;
+    // Patched: runs recorded before this booked one VF with bookVfHere (a VM missing more was refused at inspect).
+    this.vfs = wf.patched(patches.bookEveryMissingPair)
+      ? await this.runStep<VfRef[]>(steps.bookVf, [this.req.vm, owner, missing.length])
+      : [await this.runStep<VfRef>({ ...steps.bookVf, activity: 'bookVfHere' }, [this.req.vm, owner])];
+    await this.runStep(steps.attachVf, [this.stepInput(steps.attachVf, this.missingFacts(inspection, missing))]);
   }
 
   /** After the attach (or with nothing to attach): standbys down, then both ledgers; a failure here is told, never undone. */
@@ -113,9 +121,9 @@ class RepairRun {
     } catch {
       const failed = this.failedStep();
       const what = failed ? `step "${failed.id}" (${failed.activity}) failed after its retries: ${failed.error.message}` : 'a step failed';
-      return this.end('not-repaired', `${vm} on ${host}${this.vf ? ` has its VF ${this.vf.id} attached, but` : ''} ${what}; repair it again (a repair is idempotent)`);
+      return this.end('not-repaired', `${vm} on ${host}${this.vfs.length ? ` has its ${this.vfList()} attached, but` : ''} ${what}; repair it again (a repair is idempotent)`);
     }
-    const done = [...(this.vf ? [`VF ${this.vf.id} attached`] : []), ...(need.standbyDown.length ? ['standby down'] : []), `ledger${formerHost ? `s of ${host} and ${formerHost}` : ` of ${host}`} reconciled`];
+    const done = [...(this.vfs.length ? [`${this.vfList()} attached`] : []), ...(need.standbyDown.length ? ['standby down'] : []), `ledger${formerHost ? `s of ${host} and ${formerHost}` : ` of ${host}`} reconciled`];
     return this.end('repaired', `${vm} on ${host} repaired: ${done.join(', ')}`);
   }
 
@@ -185,10 +193,24 @@ class RepairRun {
     return { vm, source: formerHost ?? host, destination: host, role: c.on, step: c.activity, with: c.with, facts, workflowId: wf.workflowInfo().workflowId };
   }
 
-  /** What attachVf and setStandbyLink need to act on one pair (they address the standby by alias). */
+  /** What setStandbyLink needs to act on one pair (it addresses the standby by alias). */
   private pairFacts(inspection: TeamingInspection, pair: PairHealth): Partial<Facts> {
     const primary = pair.primaryAlias ? { alias: pair.primaryAlias, mac: pair.mac, vf: null } : null;
-    return { vm: { memoryMiB: inspection.memoryMiB, standby: { alias: pair.standbyAlias, mac: pair.mac }, primary }, ...(this.vf ? { reservedVf: this.vf } : {}) };
+    return { vm: { memoryMiB: inspection.memoryMiB, standby: { alias: pair.standbyAlias, mac: pair.mac }, primary } };
+  }
+
+  /**
+   * What attachVf needs to plug the booked VFs: the pairs missing their primaries, each with the alias its
+   * primary gets (by its place among all the VM's pairs, as a migration names them), and the VFs in that order.
+   */
+  private missingFacts(inspection: TeamingInspection, missing: PairHealth[]): Partial<Facts> {
+    const pairs = missing.map((p) => ({ standby: { alias: p.standbyAlias, mac: p.mac }, primary: { alias: pairPrimaryAlias(inspection.need.pairs.findIndex((q) => q.standbyAlias === p.standbyAlias)), mac: p.mac, vf: null } }));
+    const first = pairs[0]!;
+    return { vm: { memoryMiB: inspection.memoryMiB, ...first, ...(pairs.length > 1 ? { pairs } : {}) }, reservedVf: this.vfs[0]!, reservedVfs: this.vfs };
+  }
+
+  private vfList(): string {
+    return this.vfs.length === 1 ? `VF ${this.vfs[0]!.id}` : `VFs ${this.vfs.map((v) => v.id).join(', ')}`;
   }
 
   private skip(s: ResolvedActivityStep, why: string): void {
@@ -203,7 +225,7 @@ class RepairRun {
     this.outcome = outcome;
     this.tracker.close();
     this.setPhase(phaseOf[outcome]);
-    const report: RepairReport = { ...this.progress(), outcome, message, durationMs: Date.now() - this.startedAt, failedStep: this.failedStep(), vf: this.vf?.id ?? null };
+    const report: RepairReport = { ...this.progress(), outcome, message, durationMs: Date.now() - this.startedAt, failedStep: this.failedStep(), vf: this.vfs[0]?.id ?? null, ...(this.vfs.length > 1 ? { vfs: this.vfs.map((v) => v.id) } : {}) };
     this.publish(message);
     wf.upsertMemo({ report });
     if (outcome === 'repaired' || outcome === 'healthy') return report;
@@ -241,5 +263,10 @@ class RepairRun {
     return c.on === 'control' ? controlQueue(this.req.queuePrefix) : hostQueue(this.req.queuePrefix, this.runsOn(c));
   }
 }
+
+/** Repair changes that alter the commands a run issues; each guarded with `patched()`, as migrateVm's are. */
+const patches = {
+  bookEveryMissingPair: 'repair-books-every-missing-pair',
+} as const;
 
 const phaseOf: Record<RepairOutcome, string> = { repaired: 'Repaired', healthy: 'Healthy', 'not-repaired': 'NotRepaired', refused: 'Refused' };

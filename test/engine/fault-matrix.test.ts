@@ -38,4 +38,14 @@ void describe('the fault matrix, one cell per fault kind', () => {
       assert.equal(result.outcome, outcome);
     });
   }
+
+  // The run cannot give back the source's booking; the source's worker does, once the run has ended.
+  void it('activity-fails before release-source-vf → degraded (release-source-vf), invariants hold after the source worker\'s ledger watch pass', async () => {
+    const [cell] = matrixCells(matrix.resolvedPlan, ['activity-fails@before:release-source-vf']);
+    assert.ok(cell);
+    const result = await matrix.runCell(cell);
+    assert.deepEqual(result.broken, []);
+    assert.equal(result.outcome, 'degraded (release-source-vf)');
+    assert.equal(result.afterWatchPass, true, "the run's report leaves the booking to the source worker");
+  });
 });

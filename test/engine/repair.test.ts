@@ -7,7 +7,9 @@ import { repairReport, vmsToRepair } from '../../src/client/repair-result.js';
 import { startRepair, type StartRepairOptions } from '../../src/client/start-repair.js';
 import { InvalidOperationError } from '../../src/hypervisor/errors.js';
 import type { ModelOp } from '../../src/hypervisor/model.js';
-import { controlQueue, repairWorkflowType } from '../../src/temporal/names.js';
+import { controlQueue, migrationWorkflowType, repairWorkflowType } from '../../src/temporal/names.js';
+import type { migrateVm } from '../../src/workflows/migrate-vm.js';
+import type { MigrationRequest } from '../../src/workflows/migration-types.js';
 import type { repairVm } from '../../src/workflows/repair-vm.js';
 import { ModelEnv } from '../support/model-env.js';
 import { planWith, quickForward } from '../support/plans.js';
@@ -162,6 +164,74 @@ void describe('repairVm: a VM left DEGRADED gets its VF back where it runs', () 
   });
 });
 
+/** `vm` on `host` left on its standbys: every pair's primary gone, every standby up (as a run that could attach none leaves it). */
+async function onStandbysAlone(env: ModelEnv, host: string, vm: string, pairs: number): Promise<void> {
+  const hv = env.fleet.hypervisor(host);
+  for (let i = 0; i < pairs; i++) {
+    await hv.detachInterface(vm, `ua-primary${i}`, { deadlineMs: 100 });
+    await hv.setLinkState(vm, `ua-backup${i}`, 'up');
+  }
+}
+
+void describe('repairVm: a VM with two teamed pairs missing both primaries', () => {
+  let temporal: TestTemporal;
+  before(async () => (temporal = await testTemporal()));
+  after(() => temporal.close());
+
+  void it('books a VF for each pair (all at once), attaches each teamed with its own standby, brings both standbys down', async () => {
+    const env = await new ModelEnv(temporal, [{ name: 'hostA', vfs: 3, vms: [{ name: 'vm-2p', pairs: 2 }] }]).start();
+    try {
+      await onStandbysAlone(env, 'hostA', 'vm-2p', 2);
+      const found = await vmsToRepair(temporal.client, { host: 'hostA', namespace: temporal.namespace, queuePrefix: env.queuePrefix });
+      assert.deepEqual(found.candidates.map((c) => c.vm), ['vm-2p']);
+      const report = await repairReport((await repair(env, 'vm-2p', { host: 'hostA' })).handle);
+      assert.equal(report.outcome, 'repaired', report.message);
+      assert.deepEqual(report.findings.map((f) => f.replace(/ missing.*/, '')), ['primary of standby ua-backup0', 'primary of standby ua-backup1']);
+      const booked = (await env.services.get('hostA')!.vfs.status());
+      assert.equal(booked.attached, 2, 'two VFs booked as attached');
+      const vfs = report.vfs ?? [];
+      assert.equal(vfs.length, 2, JSON.stringify(report));
+      assert.notEqual(vfs[0], vfs[1]);
+      assert.equal(report.vf, vfs[0]);
+      assert.equal(report.message, `vm-2p on hostA repaired: VFs ${vfs.join(', ')} attached, standby down, ledger of hostA reconciled`);
+      const vm = env.fleet.vm('vm-2p')!;
+      for (const [i, vf] of vfs.entries()) {
+        const primary = vm.interfaces.find((n) => n.alias === `ua-primary${i}`);
+        assert.equal(primary?.hostPciAddress, vf, `pair ${i} holds its booked VF`);
+        assert.deepEqual(primary?.teaming, { type: 'transient', persistent: `ua-backup${i}` }, `pair ${i} teamed with its own standby`);
+        assert.equal(vm.interfaces.find((n) => n.alias === `ua-backup${i}`)?.link, 'down', `standby ${i} down`);
+      }
+      const ledger = await env.services.get('hostA')!.vfs.bookingOf('vm-2p');
+      assert.equal(ledger?.booking.owner, 'repair/vm-2p');
+      assert.deepEqual((await vmsToRepair(temporal.client, { host: 'hostA', namespace: temporal.namespace, queuePrefix: env.queuePrefix })).candidates, []);
+    } finally {
+      await env.shutdown();
+    }
+  });
+
+  void it('one free VF for two missing primaries: nothing booked, nothing attached, the VM as found', async () => {
+    const env = await new ModelEnv(temporal, [{ name: 'hostA', vfs: 3, vms: [{ name: 'vm-2q', pairs: 2 }, { name: 'nb-2q' }] }]).start();
+    try {
+      await onStandbysAlone(env, 'hostA', 'vm-2q', 2);
+      const before = env.fleet.vm('vm-2q');
+      const pool = env.services.get('hostA')!.vfs;
+      assert.equal((await pool.status()).free, 2, 'the neighbour holds one of three');
+      // One of the two free VFs taken by a VM on its way in: one is left for two pairs.
+      await pool.reserve({ vm: 'incoming', owner: 'migrate/incoming', memoryMiB: 0, freeMemoryMiB: () => Promise.resolve(65536) });
+      const report = await repairReport((await repair(env, 'vm-2q', { host: 'hostA' })).handle);
+      assert.equal(report.outcome, 'not-repaired', report.message);
+      assert.equal(report.failedStep?.id, 'book-vf');
+      assert.equal(report.failedStep?.error.type, 'NoFreeVf');
+      assert.match(report.message, /^vm-2q on hostA was not repaired: step "book-vf" \(bookVfsHere\) failed: hostA has no free VF for vm-2q \(2 VFs, one per teamed pair, 0 already booked\).*; nothing needed undoing; the VM is as it was found$/);
+      assert.equal(await pool.bookingOf('vm-2q'), null, 'nothing booked for it');
+      assert.equal(env.fleet.count({ host: 'hostA', op: 'attachPrimary', vm: 'vm-2q' }), 0);
+      assert.deepEqual(env.fleet.vm('vm-2q'), before);
+    } finally {
+      await env.shutdown();
+    }
+  });
+});
+
 void describe('repair and migration of one VM never run at once', () => {
   let temporal: TestTemporal;
   before(async () => (temporal = await testTemporal()));
@@ -215,6 +285,27 @@ void describe('repair and migration of one VM never run at once', () => {
       assert.equal((await repairReport(run.handle)).outcome, 'healthy');
       assert.equal(env.fleet.count({ host: 'hostB' }), 0, 'the refused migration touched nothing');
       assert.equal(env.fleet.whereIs('vm-r'), 'hostA');
+    } finally {
+      await env.shutdown();
+    }
+  });
+
+  void it('a migration started past the client while a repair is open refuses itself in its run, naming the repair, touching nothing', async () => {
+    // The race the client check cannot close: the repair's own check is over before this migration starts.
+    const env = await new ModelEnv(temporal, [{ name: 'hostA', vfs: 1, vms: [{ name: 'vm-q' }] }, { name: 'hostB', vfs: 1 }], { latencyMs: { describeVm: 3000 } }).start();
+    try {
+      const repairRun = await repair(env, 'vm-q', { host: 'hostA' });
+      await waitFor('the repair past its check, inspecting', () => env.fleet.count({ host: 'hostA', op: 'describeVm', vm: 'vm-q' }) > 0);
+      const request: MigrationRequest = { vm: 'vm-q', source: 'hostA', destination: 'hostB', plan: 'sriov-live-migration', queuePrefix: env.queuePrefix };
+      const handle = await temporal.client.workflow.start<typeof migrateVm>(migrationWorkflowType, { workflowId: 'migrate/vm-q', taskQueue: controlQueue(env.queuePrefix), args: [request] });
+      const report = await migrationReport(handle);
+      assert.equal(report.outcome, 'rolled-back', report.message);
+      assert.equal(report.message, 'vm-q stays on hostA: refused, vm-q is being repaired by run repair/vm-q; wait for it (`vfmigrate status repair/vm-q`), then migrate; nothing was changed');
+      assert.ok(report.steps.every((s) => s.state === 'not-run'), report.steps.map((s) => `${s.id}:${s.state}`).join());
+      assert.equal((await repairReport(repairRun.handle)).outcome, 'healthy');
+      assert.equal(env.fleet.count({ host: 'hostB' }), 0, 'the refused migration touched nothing on the destination');
+      assert.equal(mutations(env, 'vm-q'), 0, 'nor the VM');
+      assert.equal(env.fleet.whereIs('vm-q'), 'hostA');
     } finally {
       await env.shutdown();
     }

@@ -19,6 +19,8 @@ export interface Child {
   proc: Process;
   /** Its own process group (host workers): a kill takes its virsh children along, as systemd would. */
   group: boolean;
+  /** Everything it wrote so far, stdout and stderr (the Runtime's logger writes to stderr). */
+  output(): string;
 }
 
 /**
@@ -129,18 +131,20 @@ export async function spawnWorker(args: string[], env: Record<string, string>, o
   const group = opts.group ?? false;
   const child: Process = execa(process.execPath, args, { cwd: checkout, reject: false, env, forceKillAfterDelay: false, cleanup: true, detached: group });
   let out = '';
+  let err = '';
   const polling = new Promise<void>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('workers polling')) resolve();
     });
   });
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = child.then((r) => {
     throw new Error(`${path.basename(args[0] ?? '')} ${args.slice(1).join(' ')} ended before polling (exit ${r.exitCode}): ${r.stderr.slice(-500)}`);
   });
   await Promise.race([polling, exited]);
   exited.catch(() => undefined);
-  return { proc: child, group };
+  return { proc: child, group, output: () => out + err };
 }
 
 /** SIGKILL: no drain, no goodbye, the way a crash or the OOM killer ends a worker. */

@@ -107,6 +107,24 @@ const cases: { alert: string; why: string; input: { series: string; values: stri
     firing: [],
   },
   {
+    alert: 'VfmigrateVmsNeedRepair',
+    why: 'hv1 reports two VMs to repair for 15 minutes and more; hv2 had one for 10 minutes (repaired since), hv3 none',
+    input: [
+      { series: series('vfmigrate_vms_needing_repair', { ...worker, host: 'hv1' }), values: '2x30' },
+      { series: series('vfmigrate_vms_needing_repair', { ...worker, host: 'hv2' }), values: '0x10 1x10 0x10' },
+      { series: series('vfmigrate_vms_needing_repair', { ...worker, host: 'hv3' }), values: '0x30' },
+    ],
+    at: '25m',
+    firing: [{ labels: { host: 'hv1' }, value: 2 }],
+  },
+  {
+    alert: 'VfmigrateVmsNeedRepair',
+    why: 'not before it has lasted 15 minutes',
+    input: [{ series: series('vfmigrate_vms_needing_repair', { ...worker, host: 'hv1' }), values: '0x10 1x20' }],
+    at: '20m',
+    firing: [],
+  },
+  {
     alert: 'VfmigrateEvacuationFailures',
     why: 'an evacuation with two failed VMs',
     input: [

@@ -62,12 +62,17 @@ void describe('repairNeed: what it takes to bring a VM back to normal', () => {
     assert.deepEqual(need.attach.map((p) => p.standbyAlias), [first!.teaming?.type === 'transient' ? first!.teaming.persistent : null]);
   });
 
-  void it('two pairs both missing their primaries: left to an operator (the ledger books one VF per VM)', () => {
+  void it('two pairs both missing their primaries: both to attach (a VF booked for each), in pair order', () => {
     const d = running('valid-two-pairs.xml');
-    const primaries = d.interfaces.filter((n) => n.teaming?.type === 'transient').map((n) => n.alias!);
-    const need = repairNeed(degraded(d, { drop: primaries }), 'hostdev');
-    assert.equal(need.kind, 'unrepairable');
-    assert.match(need.kind === 'unrepairable' ? need.reason : '', /misses the primaries of 2 pairs .*the VF ledger books one VF per VM/);
+    const primaries = d.interfaces.filter((n) => n.teaming?.type === 'transient');
+    const need = repairNeed(degraded(d, { drop: primaries.map((n) => n.alias!) }), 'hostdev');
+    assert.ok(need.kind === 'repair', JSON.stringify(need));
+    assert.deepEqual(
+      need.attach.map((p) => p.standbyAlias),
+      primaries.map((n) => (n.teaming?.type === 'transient' ? n.teaming.persistent : null)),
+    );
+    assert.deepEqual(need.attach, need.pairs.filter((p) => p.primaryAlias === null));
+    assert.equal(need.findings.length, 2);
   });
 
   void it('a VM that is not running, or not teamed, cannot be repaired: the reason says why', () => {

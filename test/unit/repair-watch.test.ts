@@ -4,7 +4,9 @@ import { defaultPrimaryAlias } from '../../src/domain/primary-spec.js';
 import { ModelFleet, modelStandbyAlias } from '../../src/hypervisor/model.js';
 import { modelHostServices } from '../../src/workers/model-host-services.js';
 import { RepairWatch, type RepairWatchOptions } from '../../src/workers/repair-watch.js';
+import { metrics } from '../../src/telemetry/metrics.js';
 import { RecordingLogger } from '../support/recording-logger.js';
+import { recordingMeter } from '../support/recording-meter.js';
 
 /** hostA with vm-1 and vm-2 left on their standby (primary gone, standby up) and vm-3 healthy. */
 async function hostWithDegradedVms() {
@@ -52,6 +54,19 @@ void describe('the host worker looks for VMs a run could not finish', () => {
       ],
     );
     assert.deepEqual(started, []);
+  });
+
+  void it('sets vfmigrate_vms_needing_repair for its host at each look', async () => {
+    const { fleet, host } = await hostWithDegradedVms();
+    const { meter, values } = recordingMeter();
+    const { w } = watch(host, { metrics: meter });
+    const series = `${metrics.vmsNeedingRepair.name}{host=hostA}`;
+    assert.equal(values.get(series), undefined, 'nothing before the first look');
+    await w.scan();
+    assert.equal(values.get(series), 2);
+    fleet.state('hostA').vms.delete('vm-1');
+    await w.scan();
+    assert.equal(values.get(series), 1, 'one fewer once vm-1 is gone');
   });
 
   void it('a VM with a migration or a repair open is not reported', async () => {

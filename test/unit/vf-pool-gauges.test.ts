@@ -1,34 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { noopMetricMeter, type MetricGauge, type MetricMeter, type MetricTags } from '@temporalio/common';
 import { ModelFleet } from '../../src/hypervisor/model.js';
 import { metrics } from '../../src/telemetry/metrics.js';
 import { VfPoolGauges } from '../../src/workers/vf-pool-gauges.js';
 import { modelHostServices } from '../../src/workers/model-host-services.js';
+import { recordingMeter } from '../support/recording-meter.js';
 import { RecordingLogger } from '../support/recording-logger.js';
-
-/** A meter keeping the last value set on each gauge series, `name{label=value,…}`. */
-function recordingMeter(): { meter: MetricMeter; values: Map<string, number> } {
-  const values = new Map<string, number>();
-  const meter: MetricMeter = {
-    createCounter: (name, unit, description) => noopMetricMeter.createCounter(name, unit, description),
-    createHistogram: (name, valueType, unit, description) => noopMetricMeter.createHistogram(name, valueType, unit, description),
-    createGauge(name: string): MetricGauge {
-      const g: MetricGauge = {
-        name,
-        kind: 'gauge',
-        valueType: 'int',
-        set(value: number, tags: MetricTags = {}) {
-          values.set(`${name}{${Object.entries(tags).map(([k, v]) => `${k}=${String(v)}`).join(',')}}`, value);
-        },
-        withTags: () => g,
-      };
-      return g;
-    },
-    withTags: () => meter,
-  };
-  return { meter, values };
-}
 
 function pool(fleet: ModelFleet, host: string) {
   const services = modelHostServices(fleet, host);

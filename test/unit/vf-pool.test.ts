@@ -76,6 +76,37 @@ void describe('VF pool (one host)', () => {
     assert.equal((await p.status()).free, 2, 'the booking of a VM no longer here is dropped');
   });
 
+  void it('reclaims bookings of VMs not defined here whose run has ended, and only those, saying why', async () => {
+    const ledger = new MemoryLedger();
+    const { pool: p, fleet } = pool(4, ledger);
+    const [vf0, vf1, vf2, vf3] = fleet.vfAddresses('h');
+    fleet.addVm('h', { name: 'here' });
+    const at = (ageMs: number) => new Date(Date.now() - ageMs).toISOString();
+    await ledger.write([
+      { vfId: vf0!, vm: 'here', state: 'attached', memoryMiB: 0, owner: 'found-on-host', at: at(0) },
+      // Left after its run: a source whose release failed past the pivot keeps this one.
+      { vfId: vf1!, vm: 'left', state: 'attached', memoryMiB: 0, owner: 'migrate/left', at: at(0) },
+      { vfId: vf2!, vm: 'moving', state: 'attached', memoryMiB: 0, owner: 'migrate/moving', at: at(0) },
+      { vfId: vf3!, vm: 'stale', state: 'reserved', memoryMiB: 1024, owner: 'migrate/stale', at: at(leaseGraceMs + 1000) },
+      { vfId: null, vm: 'young', state: 'reserved', memoryMiB: 1024, owner: 'migrate/young', at: at(0) },
+    ]);
+    const asked: string[] = [];
+    const taken = await p.reclaimLeft((owner) => {
+      asked.push(owner);
+      return Promise.resolve(owner === 'migrate/moving');
+    });
+    assert.deepEqual(
+      taken.map((t) => [t.booking.vm, t.booking.state, t.why]),
+      [
+        ['left', 'attached', 'left is not defined on h and migrate/left, the run that booked it, has ended'],
+        ['stale', 'reserved', 'stale is not defined on h and migrate/stale, the run that booked it, has ended'],
+      ],
+    );
+    assert.deepEqual(asked.sort(), ['migrate/left', 'migrate/moving', 'migrate/stale'], 'a VM here or a young reservation costs no question');
+    assert.deepEqual((await ledger.read()).map((b) => b.vm).sort(), ['here', 'moving', 'young']);
+    assert.deepEqual(await p.reclaimLeft((owner) => Promise.resolve(owner === 'migrate/moving')), [], 'nothing more: the young reservation waits for its lease');
+  });
+
   void it('keeps its bookings in a file across restarts', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vfm-ledger-')), 'vf-ledger.json');
     const first = pool(2, new FileLedger(file));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { MetricMeter } from '@temporalio/common';
 import { Client } from '@temporalio/client';
 import { Runtime, type Logger as RuntimeLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
@@ -50,16 +51,23 @@ export async function runWorkers(opts: WorkerOptions, served: string | null, io:
   const metrics = served ? Runtime.instance().metricMeter : undefined;
   const workers: Worker[] = [];
   const deployment = deploymentName ? await deploymentVersion(deploymentName) : null;
+  // Host workers take back bookings of VMs that left, once their run is over (ledger-watch.ts).
+  const runs = new Client({ connection, namespace: settings.namespace });
+  const isOpen = async (id: string) => (await openRun(runs, id)) !== null;
   if (opts.control) workers.push(await createControlWorker({ ...common, ...(deployment ? { deployment } : {}) }));
-  if (host) workers.push(await createHostWorker({ ...common, host, metrics }));
+  if (host && opts.hosts) {
+    const { repair } = await loadHostConfig(opts.hosts, host.name);
+    workers.push(await createHostWorker({ ...common, host, metrics, ledgerWatch: { everyMs: repair.scanEvery, isOpen } }));
+  }
   if (opts.model) {
     const { config, hosts, activityInterceptors } = await modelFleetHosts(opts.model);
-    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, metrics, activityInterceptors }));
+    const ledgerWatch = { everyMs: config.spec.watchEvery, isOpen };
+    for (const h of hosts) workers.push(await createHostWorker({ ...common, host: h, metrics, activityInterceptors, ledgerWatch }));
     io.out(`model fleet (NOT real hypervisors): ${config.spec.hosts.map((h) => `${h.name} [${h.vms.map((v) => v.name).join(', ')}]`).join(', ')}`);
   }
   if (served) io.out(`metrics: http://${served}/metrics`);
   io.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
-  const watch = host && opts.hosts ? await repairWatch(host, opts.hosts, connection, settings) : null;
+  const watch = host && opts.hosts ? await repairWatch(host, opts.hosts, connection, settings, metrics) : null;
   watch?.start();
   const running = Promise.all(workers.map((w) => w.run()));
   if (deployment) await reportRouting(settings, deployment, io);
@@ -106,7 +114,7 @@ async function openHost(name: string, hostsFile: string | undefined, io: Output)
 }
 
 /** The host's look for VMs a run could not finish, as its host config's `repair` section sets it. */
-async function repairWatch(host: HostServices, hostsFile: string, connection: NativeConnection, settings: TemporalSettings): Promise<RepairWatch> {
+async function repairWatch(host: HostServices, hostsFile: string, connection: NativeConnection, settings: TemporalSettings, metrics: MetricMeter | undefined): Promise<RepairWatch> {
   const { repair } = await loadHostConfig(hostsFile, host.name);
   const client = new Client({ connection, namespace: settings.namespace });
   return new RepairWatch({
@@ -116,6 +124,7 @@ async function repairWatch(host: HostServices, hostsFile: string, connection: Na
     isOpen: async (id) => (await openRun(client, id)) !== null,
     startRepair: async (vm) => (await startRepair(client, { vm, host: host.name, namespace: settings.namespace, queuePrefix: settings.queuePrefix, checkWorkers: false })).workflowId,
     log: hostLogger,
+    ...(metrics ? { metrics } : {}),
   });
 }
 
