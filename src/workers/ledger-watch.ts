@@ -1,5 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import type { VfPool } from '../vf/pool.js';
+import { PeriodicLook } from './periodic-look.js';
 
 export interface LedgerWatchOptions {
   pool: Pick<VfPool, 'host' | 'reclaimLeft'>;
@@ -16,10 +17,14 @@ export interface LedgerWatchOptions {
  * the pivot) is this worker's to reclaim; the run's report says that it will be.
  */
 export class LedgerWatch {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly looks: PeriodicLook;
 
-  constructor(private readonly opts: LedgerWatchOptions) {}
+  constructor(private readonly opts: LedgerWatchOptions) {
+    const { pool, log } = opts;
+    this.looks = new PeriodicLook(opts.everyMs, () => this.pass(), (err) => {
+      log.warn(`looking for VF bookings of VMs that left ${pool.host} failed: ${err instanceof Error ? err.message : String(err)}`, { host: pool.host });
+    });
+  }
 
   /** One look; returns the VMs whose bookings were taken back. */
   async pass(): Promise<string[]> {
@@ -38,22 +43,12 @@ export class LedgerWatch {
     return taken.map((t) => t.booking.vm);
   }
 
-  /** Looks now, then every `everyMs`; a look never overlaps the one before, and a failed look is logged, not fatal. */
+  /** Looks now, then every `everyMs` (never two at once; a failed look is logged, not fatal). */
   start(): void {
-    const look = () => {
-      this.running = this.running.then(() => this.pass()).catch((err: unknown) => {
-        this.opts.log.warn(`looking for VF bookings of VMs that left ${this.opts.pool.host} failed: ${err instanceof Error ? err.message : String(err)}`, { host: this.opts.pool.host });
-      });
-    };
-    look();
-    this.timer = setInterval(look, this.opts.everyMs);
-    this.timer.unref();
+    this.looks.start();
   }
 
-  /** Before the pool is closed: a look after it would find the ledger given up. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.looks.stop();
   }
 }

@@ -4,6 +4,7 @@ import type { HostServices } from '../activities/host-services.js';
 import { autoRepairAllowance, type RepairCandidate } from '../domain/repair-candidates.js';
 import { gauge, metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../util/logger.js';
+import { PeriodicLook } from './periodic-look.js';
 
 /** The number a metrics exporter reads: how many VMs on this host needed repair at the last look. */
 export interface RepairGauge {
@@ -32,12 +33,15 @@ export interface RepairWatchOptions {
 export class RepairWatch implements RepairGauge {
   private count = 0;
   private readonly started: number[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly looks: PeriodicLook;
   private readonly gauge: MetricGauge | null;
 
   constructor(private readonly opts: RepairWatchOptions) {
     this.gauge = opts.metrics ? gauge(opts.metrics, metrics.vmsNeedingRepair) : null;
+    const { host, log } = opts;
+    this.looks = new PeriodicLook(opts.everyMs, () => this.scan(), (err) => {
+      log.warn(`looking for VMs that need repair on ${host.name} failed: ${err instanceof Error ? err.message : String(err)}`, { host: host.name });
+    });
   }
 
   vmsNeedingRepair(): number {
@@ -76,21 +80,12 @@ export class RepairWatch implements RepairGauge {
     return candidates;
   }
 
-  /** Looks now, then every `everyMs`; a look never overlaps the one before, and a failed look is logged, not fatal. */
+  /** Looks now, then every `everyMs` (never two at once; a failed look is logged, not fatal). */
   start(): void {
-    const look = () => {
-      this.running = this.running.then(() => this.scan()).catch((err: unknown) => {
-        this.opts.log.warn(`looking for VMs that need repair on ${this.opts.host.name} failed: ${err instanceof Error ? err.message : String(err)}`, { host: this.opts.host.name });
-      });
-    };
-    look();
-    this.timer = setInterval(look, this.opts.everyMs);
-    this.timer.unref();
+    this.looks.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.looks.stop();
   }
 }
