@@ -19,14 +19,7 @@ void describe('evacuating VMs with several teamed pairs (real Temporal, model hy
   before(async () => (temporal = await testTemporal()));
   after(() => temporal.close());
 
-  async function withEnv(hosts: ModelHostSpec[], body: (env: ModelEnv) => Promise<void>): Promise<void> {
-    const env = await new ModelEnv(temporal, hosts, { migrationMs: 200 }).start();
-    try {
-      await body(env);
-    } finally {
-      await env.shutdown();
-    }
-  }
+  const withEnv = (hosts: ModelHostSpec[], body: (env: ModelEnv) => Promise<void>): Promise<void> => ModelEnv.using(temporal, hosts, { migrationMs: 200 }, body);
 
   void it('a two-pair VM goes where two VFs are free, one-pair VMs fill the rest: the host drains completely', () =>
     withEnv(

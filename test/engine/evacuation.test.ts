@@ -31,14 +31,7 @@ void describe('evacuating a host (real Temporal, model hypervisors)', () => {
   before(async () => (temporal = await testTemporal()));
   after(() => temporal.close());
 
-  async function withEnv(hosts: ModelHostSpec[], options: ConstructorParameters<typeof ModelEnv>[2], body: (env: ModelEnv) => Promise<void>): Promise<void> {
-    const env = await new ModelEnv(temporal, hosts, options).start();
-    try {
-      await body(env);
-    } finally {
-      await env.shutdown();
-    }
-  }
+  const withEnv = (hosts: ModelHostSpec[], options: ConstructorParameters<typeof ModelEnv>[2], body: (env: ModelEnv) => Promise<void>): Promise<void> => ModelEnv.using(temporal, hosts, options, body);
 
   void it('drains a host within the limits: every VM migrated once, never more than 2 out or 2 into one host', () =>
     withEnv(

@@ -16,14 +16,7 @@ void describe('a plan per VM shape (real Temporal, model hypervisors)', () => {
   before(async () => (temporal = await testTemporal()));
   after(() => temporal.close());
 
-  async function withEnv(hosts: ModelHostSpec[], body: (env: ModelEnv) => Promise<void>): Promise<void> {
-    const env = await new ModelEnv(temporal, hosts, { migrationMs: 200 }).start();
-    try {
-      await body(env);
-    } finally {
-      await env.shutdown();
-    }
-  }
+  const withEnv = (hosts: ModelHostSpec[], body: (env: ModelEnv) => Promise<void>): Promise<void> => ModelEnv.using(temporal, hosts, { migrationMs: 200 }, body);
 
   const runOf = (env: ModelEnv, vm: string) => migrationReport(temporal.client.workflow.getHandle(`migrate/${vm}`));
 

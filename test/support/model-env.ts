@@ -50,6 +50,16 @@ export class ModelEnv {
     }
   }
 
+  /** Starts an environment for `body` and shuts it down after, whatever `body` does. */
+  static async using(temporal: TestTemporal, hosts: ModelHostSpec[], options: ModelOptions | undefined, body: (env: ModelEnv) => Promise<void>): Promise<void> {
+    const env = await new ModelEnv(temporal, hosts, options).start();
+    try {
+      await body(env);
+    } finally {
+      await env.shutdown();
+    }
+  }
+
   async start(): Promise<this> {
     await this.startControl();
     await Promise.all([...this.services.keys()].map((h) => this.startHost(h)));
