@@ -31,7 +31,7 @@ HOSTS=(hostA hostB)
 START_TIMEOUT_S=60
 KVM_BOOT_TIMEOUT_S=20 # a KVM boot reaches /init in ~1-2 s, TCG in ~10 s
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils busybox-static
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients busybox-static
     gcc libc6-dev binutils)
 # Guest modules in load order; their dependencies are added (before them) at build time.
 GUEST_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover
@@ -62,6 +62,7 @@ source "$PARTS/guests.sh"
 
 cmd_install() {
     install_packages
+    install_qemu
     ensure_qemu_user
     fetch_kernel
     build_helper kvm-check

@@ -37,8 +37,8 @@ shape_pairs() {
     esac
 }
 
-# One teamed pair: the virtio standby on root port 2N+1, the e1000e standing in for the VF on port 2N+2.
-pair_nics() {
+# Pair N's virtio standby, on root port 2N+1.
+standby_nic() {
     local n="$1" mac="$2"
     cat <<EOF
     <interface type='user'>
@@ -50,6 +50,13 @@ pair_nics() {
       <rom enabled='no'/>
       <address type='pci' domain='0x0000' bus='$(printf '0x%02x' $((2 * n + 1)))' slot='0x00' function='0x0'/>
     </interface>
+EOF
+}
+
+# Pair N's e1000e standing in for the VF, on root port 2N+2.
+primary_nic() {
+    local n="$1" mac="$2"
+    cat <<EOF
     <interface type='user'>
       <mac address='$mac'/>
       <model type='e1000e'/>
@@ -76,7 +83,11 @@ guest_nics() {
 EOF
         return
     fi
-    for ((n = 0; n < pairs; n++)); do pair_nics "$n" "$(pair_mac "$G_MAC" "$n")"; done
+    # Every standby before any primary: each user-mode NIC is a slirp instance numbered in this order, and
+    # QEMU (10.0) matches the migrated slirp state by that number. Once the primaries are unplugged the
+    # source's standbys must be numbered 0..N-1, as on the destination, which starts without primaries.
+    for ((n = 0; n < pairs; n++)); do standby_nic "$n" "$(pair_mac "$G_MAC" "$n")"; done
+    for ((n = 0; n < pairs; n++)); do primary_nic "$n" "$(pair_mac "$G_MAC" "$n")"; done
 }
 
 # Parse NAME [--mac MAC] [--host HOST] [--shape SHAPE] [--no-vf-driver] [--dirty MIB_PER_S] into G_NAME, G_MAC,

@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { openRun } from '../client/open-run.js';
+import { loadHostConfig } from '../config/hosts.js';
 import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import { timedHypervisor, type TimedCall } from '../hypervisor/timed.js';
 import { createControlWorker } from '../workers/control-worker.js';
@@ -28,10 +31,15 @@ export async function startTestbedWorkers(connection: NativeConnection, namespac
   const running = new Map<string, { worker: Worker; done: Promise<void> }>();
   const hypervisors = new Map<string, Hypervisor>();
   const run = (key: string, worker: Worker): void => void running.set(key, { worker, done: worker.run() });
+  // As `vfmigrate worker --host` does: bookings of VMs that left, their run over, are taken back (ledger-watch.ts),
+  // so a guest a test removed does not hold its VFs for the next test.
+  const runs = new Client({ connection, namespace });
+  const isOpen = async (id: string): Promise<boolean> => (await openRun(runs, id)) !== null;
   const startHost = async (host: TestbedHost): Promise<void> => {
     const services = await hostServicesFromConfig(testbedHostsFile, host, (h) => timedHypervisor(h, calls));
     hypervisors.set(host, services.hypervisor);
-    const worker = await createHostWorker({ connection, namespace, queuePrefix, host: services, shutdownGraceTime: '1s' });
+    const { repair } = await loadHostConfig(testbedHostsFile, host);
+    const worker = await createHostWorker({ connection, namespace, queuePrefix, host: services, shutdownGraceTime: '1s', ledgerWatch: { everyMs: repair.scanEvery, isOpen } });
     run(host, worker);
   };
   const stopOne = async (key: string): Promise<void> => {

@@ -70,7 +70,8 @@ void describe('every VM shape on the testbed', () => {
     const policy = await policyFile({ planRules: [{ match: { labels: { tier: 'gold' } }, plan: 'detach-first' }] }, 'shapes');
     const evac = await evacuateHost(temporal.client, { host: 'hostA', policyFile: policy, knownHosts: ['hostA', 'hostB'], namespace: temporal.namespace, queuePrefix: workers.queuePrefix });
     const report = await evacuationReport(evac.handle);
-    assert.equal(report.outcome, 'completed', report.message);
+    const failures = report.vms.filter((v) => v.state !== 'migrated').map((v) => `${v.vm}: ${v.state} ${v.message ?? ''}`);
+    assert.equal(report.outcome, 'completed', `${report.message}; ${failures.join('; ')}`);
     const chosen = Object.fromEntries(report.vms.filter((v) => Object.values(drained).includes(v.vm)).map((v) => [v.vm, [v.state, v.plan]]));
     assert.deepEqual(chosen, {
       [drained.plain]: ['migrated', 'plain-live-migration'],
