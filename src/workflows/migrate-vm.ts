@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Facts } from '../activities/facts.js';
 import type { StepInput } from '../activities/step-input.js';
+import { movedDespiteFailureV1, whereAfterFailedPivot, type SeenState } from '../domain/moved-despite-failure.js';
 import { choosePlan, type PlanChoice } from '../plan/plan-choice.js';
 import { defaultPlanName, planRefKind, type PlanRef } from '../plan/plan-ref.js';
 import { flattenSteps, type ResolvedActivityStep, type ResolvedCall, type ResolvedPlan, type ResolvedStep } from '../plan/resolved.js';
@@ -255,7 +256,24 @@ class MigrationRun {
    * either cannot answer, the VM is taken to be where it was (the rollback then says what it finds).
    */
   private async movedAnyway(): Promise<boolean> {
-    const runsOn = (host: string): Promise<boolean> =>
+    if (!wf.patched(patches.destinationDecidesMove)) {
+      const [source, destination] = await this.lookForVm();
+      return movedDespiteFailureV1(source, destination);
+    }
+    // A libvirtd restarting mid-job settles within seconds; a VM still unsettled after that is rolled back,
+    // and a compensation that then cannot act says so (NeedsAttention).
+    for (let look = 1; ; look++) {
+      const [source, destination] = await this.lookForVm();
+      const where = whereAfterFailedPivot(source, destination);
+      wf.log.info(`after the failed pivot ${this.req.vm} is ${where}`, { look, source, destination, decision: where });
+      if (where !== 'unsure' || look === lookAfterFailedPivot.times) return where === 'moved';
+      await wf.CancellationScope.nonCancellable(() => wf.sleep(lookAfterFailedPivot.every));
+    }
+  }
+
+  /** The VM's state on the source and the destination (undefined: that host did not answer). */
+  private async lookForVm(): Promise<[SeenState | undefined, SeenState | undefined]> {
+    const stateOn = (host: string): Promise<SeenState> =>
       wf.CancellationScope.nonCancellable(() =>
         wf.scheduleActivity<{ name: string; state: string }[]>('listHostVms', [], {
           taskQueue: hostQueue(this.req.queuePrefix, host),
@@ -263,9 +281,10 @@ class MigrationRun {
           startToCloseTimeout: '1m',
           retry: { maximumAttempts: 3 },
         }),
-      ).then((vms) => vms.some((v) => v.name === this.req.vm && (v.state === 'running' || v.state === 'paused')));
-    const [onSource, onDestination] = await Promise.allSettled([runsOn(this.req.source), runsOn(this.req.destination)]);
-    return onSource.status === 'fulfilled' && !onSource.value && onDestination.status === 'fulfilled' && onDestination.value;
+      ).then((vms) => vms.find((v) => v.name === this.req.vm)?.state ?? null);
+    const seen = (r: PromiseSettledResult<SeenState>): SeenState | undefined => (r.status === 'fulfilled' ? r.value : undefined);
+    const [source, destination] = await Promise.allSettled([stateOn(this.req.source), stateOn(this.req.destination)]);
+    return [seen(source), seen(destination)];
   }
 
   /**
@@ -445,7 +464,11 @@ const patches = {
   locateAfterFailedPivot: 'locate-vm-after-failed-pivot',
   postcopyNeedsAttention: 'postcopy-failure-needs-attention',
   refuseWhileRepairOpen: 'refuse-while-repair-open',
+  destinationDecidesMove: 'destination-decides-move-after-failed-pivot',
 } as const;
+
+/** How often, and how many times, a run looks for its VM after a failed pivot before it rolls back. */
+const lookAfterFailedPivot = { times: 12, every: '5s' } as const;
 
 /** The error type the migrate activity fails with after a switch to post-copy (hypervisor/errors.ts). */
 const postcopyFailedType = 'PostcopyFailed';
