@@ -5,6 +5,7 @@
  *   node lib/bench/fault-matrix.js                         every cell of the default plan
  *   node lib/bench/fault-matrix.js --cells host-worker-killed,@after:migrate   cells whose id contains one
  *   node lib/bench/fault-matrix.js --plan detach-first     another shipped plan's points
+ *   node lib/bench/fault-matrix.js --shape plain           a VM without a VF (plain-live-migration), or two-pairs
  *   node lib/bench/fault-matrix.js --cells K1 --json a.jsonl & node lib/bench/fault-matrix.js --cells K2 --json b.jsonl
  *   node lib/bench/fault-matrix.js --table a.jsonl,b.jsonl  one table from parts run side by side (each part has its own server)
  * On the real testbed (root, scripts/testbed.sh; `npm run matrix:testbed`): each fault before the pivot,
@@ -22,11 +23,17 @@ import { cellPoints, faultKinds, matrixCells, testbedCells, type MatrixCell } fr
 import { FaultMatrix, type CellResult } from '../test/support/fault-matrix.js';
 import { shippedPlan } from '../test/support/plans.js';
 
-const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' }, json: { type: 'string' }, table: { type: 'string' }, testbed: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { cells: { type: 'string' }, plan: { type: 'string' }, shape: { type: 'string' }, json: { type: 'string' }, table: { type: 'string' }, testbed: { type: 'boolean' } } });
 const filters = (values.cells ?? '').split(',').filter(Boolean);
 const testbed = values.testbed ?? false;
 if (testbed && values.plan) {
   console.error('--testbed runs the default plan only (its cells are placed around its pivot): drop --plan');
+  process.exit(2);
+}
+const shapes = ['one-pair', 'two-pairs', 'plain'] as const;
+const shape = shapes.find((s) => s === values.shape);
+if (values.shape !== undefined && (!shape || testbed)) {
+  console.error(testbed ? '--shape is for the model matrix: the testbed runs its one-pair guest' : `--shape ${values.shape}: expected one of ${shapes.join(', ')}`);
   process.exit(2);
 }
 const unreached = testbed ? 'the run ended before the point (a during cell whose job was over before it was seen)' : 'the step is skipped on model hosts';
@@ -34,7 +41,7 @@ if (values.table) {
   // A cell run again (after a fix) is listed first: the first result of a cell is the one kept.
   const all = values.table.split(',').flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CellResult));
   const rows = all.filter((r, i) => all.findIndex((o) => o.cell.id === r.cell.id) === i);
-  const plan = testbed ? (await testbedMatrixPlan()).resolved : (await shippedPlan(values.plan ?? 'sriov-live-migration')).resolved;
+  const plan = testbed ? (await testbedMatrixPlan()).resolved : (await shippedPlan(values.plan ?? (shape === 'plain' ? 'plain-live-migration' : 'sriov-live-migration'))).resolved;
   const cells: MatrixCell[] = testbed ? testbedCells(plan) : matrixCells(plan);
   printTable(rows, cellPoints(plan, cells));
   console.log(`\n${rows.length} cells, ${(rows.reduce((sum, r) => sum + r.ms, 0) / 60_000).toFixed(1)} min of cell time`);
@@ -47,7 +54,7 @@ if (testbed) {
   await testbedUp();
   await bootGuest(vm);
 }
-const matrix = testbed ? await TestbedFaultMatrix.start({ vm, log }) : await FaultMatrix.start({ ...(values.plan ? { plan: values.plan } : {}), log });
+const matrix = testbed ? await TestbedFaultMatrix.start({ vm, log }) : await FaultMatrix.start({ ...(values.plan ? { plan: values.plan } : {}), ...(shape ? { shape } : {}), log });
 const stop = async (): Promise<void> => {
   await matrix.stop();
   if (testbed) await removeGuest(vm);

@@ -21,16 +21,17 @@ export function brokenInvariants(s: FleetSnapshot): string[] {
   }
   const where = running.length === 1 ? running[0]! : null;
 
-  if (where && settled) broken.push(...healthProblems(s.vm, where, last), ...locationProblems(s.vm, where, last));
+  if (where && settled) broken.push(...healthProblems(s.vm, where, last, s.pairs ?? 1), ...locationProblems(s.vm, where, last));
   for (const host of s.hosts) broken.push(...vfProblems(host), ...bookingProblems(host, s.runs));
   return broken;
 }
 
 /** Primary attached and standby down, or the run says truthfully that it is not so: where and at which step. */
-function healthProblems(vm: string, host: HostSnapshot, run: RunSnapshot): string[] {
+function healthProblems(vm: string, host: HostSnapshot, run: RunSnapshot, pairs: number): string[] {
   const teams = host.vm?.teams ?? [];
   const wrong = [
-    ...(teams.length === 0 ? ['no teaming pair'] : []),
+    ...(teams.length === 0 && pairs > 0 ? ['no teaming pair'] : []),
+    ...(teams.length > 0 && teams.length !== pairs ? [`${teams.length} teaming pairs where it had ${pairs}`] : []),
     ...teams.filter((t) => t.primaries.length === 0).map((t) => `no primary for standby ${t.standby}`),
     ...teams.filter((t) => t.standbyLink === 'up').map((t) => `standby ${t.standby} up`),
   ];

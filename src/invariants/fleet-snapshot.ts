@@ -10,6 +10,8 @@ import type { Outcome } from '../workflows/migration-types.js';
 export interface FleetSnapshot {
   /** The VM the runs moved. */
   vm: string;
+  /** Its teaming pairs before the runs (0: a VM without a VF, healthy without any); 1 when not said. */
+  pairs?: number;
   hosts: HostSnapshot[];
   /** Every run of the VM that matters, oldest first; the last one is the one whose word counts. */
   runs: RunSnapshot[];

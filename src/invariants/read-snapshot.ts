@@ -18,8 +18,8 @@ export interface HostToRead {
 }
 
 /** What the checker judges: every host a run of `vm` touched, read side by side, and those runs. */
-export async function readFleetSnapshot(vm: string, hosts: HostToRead[], runs: RunSnapshot[]): Promise<FleetSnapshot> {
-  return { vm, hosts: await Promise.all(hosts.map((h) => readHostSnapshot(h, vm))), runs };
+export async function readFleetSnapshot(vm: string, hosts: HostToRead[], runs: RunSnapshot[], pairs?: number): Promise<FleetSnapshot> {
+  return { vm, hosts: await Promise.all(hosts.map((h) => readHostSnapshot(h, vm))), runs, ...(pairs === undefined ? {} : { pairs }) };
 }
 
 /** One host's side of the snapshot: what it says of `vm`, who holds its VFs, and its ledger. */

@@ -26,6 +26,12 @@ export const runDeadlineMs = 150_000;
 /** How often the fleet's host workers take back bookings of VMs that left (ledger-watch.ts): short, so a cell waits little for it. */
 const watchEveryMs = 1_000;
 
+/** The migrated VM: one teamed pair, two, or none (one plain virtio NIC). */
+export type MatrixVmShape = 'one-pair' | 'two-pairs' | 'plain';
+const vmShapeSpec: Record<MatrixVmShape, string> = { 'one-pair': '', 'two-pairs': ', pairs: 2', plain: ', vf: false' };
+/** The VFs the VM needs on the destination, beside the one its neighbour there holds. */
+const vfsOf: Record<MatrixVmShape, number> = { 'one-pair': 1, 'two-pairs': 2, plain: 0 };
+
 export interface CellResult {
   cell: MatrixCell;
   /** `migrated`, `rolled-back (detach-vf)`, … as the run's report says. */
@@ -58,11 +64,15 @@ export class FaultMatrix {
     readonly dir: string,
     private readonly plan: LoadedPlan,
     private readonly log: (line: string) => void,
+    private readonly shape: MatrixVmShape,
   ) {}
 
-  static async start(opts: { plan?: string; log?: (line: string) => void } = {}): Promise<FaultMatrix> {
+  /** `shape`: the migrated VM's (its plan by default: plain-live-migration for `plain`, else the default plan). */
+  static async start(opts: { plan?: string; shape?: MatrixVmShape; log?: (line: string) => void } = {}): Promise<FaultMatrix> {
     const dir = await mkdtemp(path.join(tmpdir(), 'vfm-matrix-'));
-    const matrix = new FaultMatrix(dir, await matrixPlan(opts.plan ?? 'sriov-live-migration'), opts.log ?? (() => undefined));
+    const shape = opts.shape ?? 'one-pair';
+    const plan = opts.plan ?? (shape === 'plain' ? 'plain-live-migration' : 'sriov-live-migration');
+    const matrix = new FaultMatrix(dir, await matrixPlan(plan), opts.log ?? (() => undefined), shape);
     matrix.temporal = await MatrixTemporal.start(dir);
     return matrix;
   }
@@ -94,9 +104,9 @@ export class FaultMatrix {
         '  migrationTime: 1s',
         '  stateDir: state',
         '  hosts:',
-        `    - { name: ${source}, vfs: 2, vms: [{ name: ${vm} }] }`,
+        `    - { name: ${source}, vfs: 2, vms: [{ name: ${vm}${vmShapeSpec[this.shape]} }] }`,
         // A neighbour holds the destination's first VF: booking it twice would show.
-        `    - { name: ${destination}, vfs: 2, vms: [{ name: nb-m${n} }] }`,
+        `    - { name: ${destination}, vfs: ${1 + vfsOf[this.shape]}, vms: [{ name: nb-m${n} }] }`,
         `  watchEvery: ${watchEveryMs}ms`,
         '',
       ].join('\n'),
@@ -183,7 +193,7 @@ export class FaultMatrix {
     for (const h of hosts) fleet.addHost(h, { vfs: 2 });
     loadModelFleetState(fleet, modelStatePaths.fleet(stateDir));
     const toRead = hosts.map((h) => ({ name: h, hypervisor: fleet.hypervisor(h), ledger: new FileLedger(modelStatePaths.ledger(stateDir, h)), primaryMode: 'hostdev' as const }));
-    return brokenInvariants(await readFleetSnapshot(vm, toRead, [run]));
+    return brokenInvariants(await readFleetSnapshot(vm, toRead, [run], vfsOf[this.shape]));
   }
 
   private async startFleet(fleetFile: string): Promise<Child> {

@@ -46,6 +46,15 @@ const run = (outcome: RunSnapshot['outcome'], extra: Partial<RunSnapshot> = {}):
 const snapshot = (hosts: HostSnapshot[], runs: RunSnapshot[]): FleetSnapshot => ({ vm: 'vm1', hosts, runs });
 
 void describe('the invariant checker', () => {
+  void it('knows the VM\'s shape: a VM without a VF is healthy without a pair, one that had two pairs is not with one', () => {
+    const plain: VmSnapshot = { state: 'running', teams: [] };
+    assert.deepEqual(brokenInvariants({ ...snapshot([host('hostA', null), host('hostB', plain)], [run('migrated')]), pairs: 0 }), []);
+    assert.deepEqual(brokenInvariants(snapshot([host('hostA', null), host('hostB', plain)], [run('migrated')])), ["vm1 on hostB: no teaming pair, yet the run's outcome is migrated"]);
+    assert.deepEqual(brokenInvariants({ ...snapshot([host('hostA', null), host('hostB', healthy(vfB), [booking(vfB, 'vm1', 'attached')])], [run('migrated')]), pairs: 2 }), [
+      "vm1 on hostB: 1 teaming pairs where it had 2, yet the run's outcome is migrated",
+    ]);
+  });
+
   void it('holds for a migrated VM: on the destination, VF attached and booked, standby down, source clean', () => {
     const s = snapshot([host('hostA', null), host('hostB', healthy(vfB), [booking(vfB, 'vm1', 'attached')])], [run('migrated')]);
     assert.deepEqual(brokenInvariants(s), []);
