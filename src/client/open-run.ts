@@ -22,3 +22,8 @@ export async function openRun(client: Client, workflowId: string): Promise<Workf
   const run = await latestRun(client, workflowId);
   return run?.status.name === 'RUNNING' ? run : null;
 }
+
+/** Whether a run under a workflow id is open, asked through `client`: how host workers tell a live booking's run. */
+export function isRunOpen(client: Client): (workflowId: string) => Promise<boolean> {
+  return async (workflowId) => (await openRun(client, workflowId)) !== null;
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { openRun } from '../client/open-run.js';
+import { isRunOpen } from '../client/open-run.js';
 import { loadHostConfig } from '../config/hosts.js';
 import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import { timedHypervisor, type TimedCall } from '../hypervisor/timed.js';
@@ -33,8 +33,7 @@ export async function startTestbedWorkers(connection: NativeConnection, namespac
   const run = (key: string, worker: Worker): void => void running.set(key, { worker, done: worker.run() });
   // As `vfmigrate worker --host` does: bookings of VMs that left, their run over, are taken back (ledger-watch.ts),
   // so a guest a test removed does not hold its VFs for the next test.
-  const runs = new Client({ connection, namespace });
-  const isOpen = async (id: string): Promise<boolean> => (await openRun(runs, id)) !== null;
+  const isOpen = isRunOpen(new Client({ connection, namespace }));
   const startHost = async (host: TestbedHost): Promise<void> => {
     const services = await hostServicesFromConfig(testbedHostsFile, host, (h) => timedHypervisor(h, calls));
     hypervisors.set(host, services.hypervisor);

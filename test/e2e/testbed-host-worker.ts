@@ -7,7 +7,7 @@
  */
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { openRun } from '../../src/client/open-run.js';
+import { isRunOpen } from '../../src/client/open-run.js';
 import { testbedHostsFile } from '../../src/testbed/testbed-workers.js';
 import { createHostWorker } from '../../src/workers/host-worker.js';
 import { hostServicesFromConfig } from '../../src/workers/host-services-from-config.js';
@@ -29,8 +29,7 @@ const noHostDown = {
 const services = await hostServicesFromConfig(testbedHostsFile, host);
 const connection = await NativeConnection.connect({ address });
 // As `vfmigrate worker --host` does: bookings of VMs that left, their run over, are taken back at start and then (ledger-watch.ts).
-const runs = new Client({ connection, namespace });
-const ledgerWatch = { everyMs: 5_000, isOpen: async (id: string) => (await openRun(runs, id)) !== null };
+const ledgerWatch = { everyMs: 5_000, isOpen: isRunOpen(new Client({ connection, namespace })) };
 const worker = await createHostWorker({ connection, namespace, queuePrefix, host: services, shutdownGraceTime: '1s', activityInterceptors: modelFaultInterceptors(noHostDown, faultDir), ledgerWatch });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
 const running = worker.run();

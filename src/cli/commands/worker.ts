@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import type { MetricMeter } from '@temporalio/common';
 import { Client } from '@temporalio/client';
-import { Runtime, type Logger as RuntimeLogger, type NativeConnection, type Worker } from '@temporalio/worker';
+import { Runtime, type Logger as RuntimeLogger, type Worker } from '@temporalio/worker';
 import type { HostServices } from '../../activities/host-services.js';
-import { openRun } from '../../client/open-run.js';
+import { isRunOpen } from '../../client/open-run.js';
 import { startRepair } from '../../client/start-repair.js';
 import { routeOnStartup } from '../../client/worker-deployment.js';
 import { connectClient, connectWorker, type TemporalSettings } from '../../config/connection.js';
 import { deploymentSetting } from '../../config/deployment-setting.js';
-import { loadHostConfig } from '../../config/hosts.js';
+import { loadHostConfig, type HostConfig } from '../../config/hosts.js';
 import { logFormatSetting } from '../../config/log-format.js';
 import { metricsAddress, metricsAddressVariable } from '../../config/metrics-address.js';
 import { InputError } from '../../errors.js';
@@ -51,14 +51,12 @@ export async function runWorkers(opts: WorkerOptions, served: string | null, io:
   const metrics = served ? Runtime.instance().metricMeter : undefined;
   const workers: Worker[] = [];
   const deployment = deploymentName ? await deploymentVersion(deploymentName) : null;
-  // Host workers take back bookings of VMs that left, once their run is over (ledger-watch.ts).
+  // Host workers take back bookings of VMs that left, once their run is over (ledger-watch.ts), and look for VMs to repair.
   const runs = new Client({ connection, namespace: settings.namespace });
-  const isOpen = async (id: string) => (await openRun(runs, id)) !== null;
+  const isOpen = isRunOpen(runs);
+  const repair = host && opts.hosts ? (await loadHostConfig(opts.hosts, host.name)).repair : null;
   if (opts.control) workers.push(await createControlWorker({ ...common, ...(deployment ? { deployment } : {}) }));
-  if (host && opts.hosts) {
-    const { repair } = await loadHostConfig(opts.hosts, host.name);
-    workers.push(await createHostWorker({ ...common, host, metrics, ledgerWatch: { everyMs: repair.scanEvery, isOpen } }));
-  }
+  if (host && repair) workers.push(await createHostWorker({ ...common, host, metrics, ledgerWatch: { everyMs: repair.scanEvery, isOpen } }));
   if (opts.model) {
     const { config, hosts, activityInterceptors } = await modelFleetHosts(opts.model);
     const ledgerWatch = { everyMs: config.spec.watchEvery, isOpen };
@@ -67,7 +65,7 @@ export async function runWorkers(opts: WorkerOptions, served: string | null, io:
   }
   if (served) io.out(`metrics: http://${served}/metrics`);
   io.out(`workers polling ${settings.address} namespace ${settings.namespace}: ${workers.map((w) => w.options.taskQueue).join(', ')}`);
-  const watch = host && opts.hosts ? await repairWatch(host, opts.hosts, connection, settings, metrics) : null;
+  const watch = host && repair ? repairWatch(host, repair, runs, settings, metrics) : null;
   watch?.start();
   const running = Promise.all(workers.map((w) => w.run()));
   if (deployment) await reportRouting(settings, deployment, io);
@@ -114,14 +112,12 @@ async function openHost(name: string, hostsFile: string | undefined, io: Output)
 }
 
 /** The host's look for VMs a run could not finish, as its host config's `repair` section sets it. */
-async function repairWatch(host: HostServices, hostsFile: string, connection: NativeConnection, settings: TemporalSettings, metrics: MetricMeter | undefined): Promise<RepairWatch> {
-  const { repair } = await loadHostConfig(hostsFile, host.name);
-  const client = new Client({ connection, namespace: settings.namespace });
+function repairWatch(host: HostServices, repair: HostConfig['repair'], client: Client, settings: TemporalSettings, metrics: MetricMeter | undefined): RepairWatch {
   return new RepairWatch({
     host,
     everyMs: repair.scanEvery,
     autoRepair: repair.autoRepair,
-    isOpen: async (id) => (await openRun(client, id)) !== null,
+    isOpen: isRunOpen(client),
     startRepair: async (vm) => (await startRepair(client, { vm, host: host.name, namespace: settings.namespace, queuePrefix: settings.queuePrefix, checkWorkers: false })).workflowId,
     log: hostLogger,
     ...(metrics ? { metrics } : {}),
